@@ -1,0 +1,27 @@
+# The layers of DESIGN.md, bottom up. Sources are globbed per layer folder;
+# files named *_avx2.cpp / *_avx512.cpp get the matching -m flags and are only
+# ever called through run-time dispatch.
+
+function(ql_layer name)
+  cmake_parse_arguments(L "" "" "DEPS" ${ARGN})
+  file(GLOB srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/${name}/*.cpp)
+  add_library(ql_${name} STATIC ${srcs})
+  target_include_directories(ql_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_compile_options(ql_${name} PRIVATE ${QL_WARNINGS})
+  target_link_libraries(ql_${name} PUBLIC ${L_DEPS})
+  foreach(src ${srcs})
+    if(src MATCHES "_avx512\\.cpp$")
+      set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS
+        "-mavx512f;-mavx512bw;-mavx512vl;-mavx512dq;-mavx512vnni;-mavx512bf16;-mavx512vbmi;-mfma;-mf16c;-mavx2;-mbmi2")
+    elseif(src MATCHES "_avx2\\.cpp$")
+      set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma;-mf16c;-mbmi2")
+    endif()
+  endforeach()
+endfunction()
+
+ql_layer(util DEPS Threads::Threads fmt::fmt)
+ql_layer(quant DEPS ql_util)
+# ggml's reference (de)quantization is compiled without FMA contraction; ours
+# must round exactly as it does.
+target_compile_options(ql_quant PRIVATE -ffp-contract=off)
+ql_layer(gguf DEPS ql_quant)

@@ -1,0 +1,14 @@
+// Each `quantlab <command>` registers itself on the CLI11 app; the callback
+// it installs runs the command and returns its exit status through `status`.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace ql::cli {
+
+void register_info(CLI::App& app, int& status);
+void register_dump(CLI::App& app, int& status);
+void register_quantize(CLI::App& app, int& status);
+void register_generate(CLI::App& app, int& status);
+
+}  // namespace ql::cli

@@ -1,0 +1,2 @@
+// PLACEHOLDER: GGUF reader, to be implemented.
+#include "gguf/gguf.hpp"
