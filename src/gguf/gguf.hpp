@@ -49,6 +49,7 @@ struct Value {
     std::vector<std::string> array_strings;  // arrays of strings
 
     // Constructors for the writer and for tests.
+    static Value u16(uint16_t v);
     static Value u32(uint32_t v);
     static Value i32(int32_t v);
     static Value u64(uint64_t v);
@@ -85,11 +86,20 @@ struct TensorInfo {
     int file_index = 0;             // which file of a split model holds it
     const uint8_t* data = nullptr;  // into the mmapped file; valid while the GgufFile lives
 
-    int64_t n_elements() const;
-    int64_t n_rows() const { return shape.empty() ? 0 : n_elements() / shape[0]; }
+    int64_t n_elements() const;  // -1 if the shape is invalid (never for a parsed file)
+    int64_t n_rows() const;      // product of shape[1..]
 };
 
-class MappedFile;  // read-only mmap of one file
+class MappedFile;  // read-only mmap of one file (gguf/mapped_file.hpp)
+
+// Where things sit in one file of a model (offsets from the file's start).
+struct FileLayout {
+    std::string path;
+    uint64_t file_size = 0;
+    uint64_t header_bytes = 0;  // end of the last tensor info (before padding)
+    uint64_t data_offset = 0;   // start of the data section (header_bytes aligned up)
+    int64_t n_tensors = 0;      // tensors stored in this file
+};
 
 // A GGUF model: one file, or every part of a split model (NAME-0000k-of-0000N.gguf)
 // merged into one view. Metadata comes from the first part (the split.* keys
@@ -112,7 +122,9 @@ class GgufFile {
     const std::string& path() const { return path_; }
     uint32_t version() const { return version_; }
     uint64_t alignment() const { return alignment_; }
-    int n_files() const { return static_cast<int>(files_.size()); }
+    int n_files() const { return static_cast<int>(layouts_.size()); }
+    // One entry per file (part) of the model, in part order.
+    const std::vector<FileLayout>& files() const { return layouts_; }
 
     // Metadata in file order.
     const std::vector<std::pair<std::string, Value>>& metadata() const { return metadata_; }
@@ -141,7 +153,9 @@ class GgufFile {
     std::vector<TensorInfo> tensors_;
     std::map<std::string, size_t, std::less<>> tensor_index_;
     std::vector<std::unique_ptr<MappedFile>> files_;
+    std::vector<FileLayout> layouts_;
     friend class GgufParser;
+    friend class SplitLoader;
 };
 
 // Streaming writer. Usage:
@@ -168,6 +182,10 @@ class GgufWriter {
     size_t add_tensor(const std::string& name, quant::TypeId type,
                       const std::vector<int64_t>& shape);
     uint64_t tensor_bytes(size_t index) const;
+    size_t n_tensors() const;
+    // ggml's writer pads the header to the alignment even when there are no
+    // tensors (the default); gguf-py's metadata-only files end unpadded.
+    void set_pad_without_tensors(bool pad);
 
     void begin();
     void write_tensor_data(size_t index, const void* data, size_t n_bytes);
@@ -190,5 +208,25 @@ struct SplitName {
 };
 std::optional<SplitName> parse_split_name(const std::string& path);
 std::string make_split_name(const std::string& prefix, int index, int count);
+
+// Writes every metadata pair and tensor of `src` (all parts merged) to one file
+// at `path`. The split.* keys of a split source are dropped. A file written by
+// ggml's writer is reproduced byte for byte.
+void write_copy(const GgufFile& src, const std::string& path);
+
+// How to cut a model into parts, as llama.cpp's gguf-split does: a new part
+// starts when the current one holds max_tensors tensors, or when adding the
+// next tensor (its size padded to the alignment) would pass max_bytes.
+// Zero means no limit of that kind.
+struct SplitOptions {
+    int64_t max_tensors = 0;
+    uint64_t max_bytes = 0;
+    bool no_tensors_in_first = false;  // first part holds metadata only
+};
+// Writes `src` as parts prefix-00001-of-0000N.gguf ...; the first part carries
+// all metadata, every part carries split.no (u16), split.count (u16) and
+// split.tensors.count (i32). Returns the paths written.
+std::vector<std::string> write_split(const GgufFile& src, const std::string& prefix,
+                                     const SplitOptions& options);
 
 }  // namespace ql::gguf

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cmath>
 
+#include "quant/dequant_simd.hpp"
 #include "quant/formats.hpp"
 #include "quant/types.hpp"
 #include "util/checked.hpp"
@@ -98,7 +99,7 @@ void dequantize(TypeId type, const void* src, float* dst, int64_t n) {
     const TypeTraits& t = type_traits(type);
     if (n < 0 || n % t.block_size != 0)
         fail("{}: {} values is not a multiple of the block size {}", t.name, n, t.block_size);
-    t.dequantize(src, dst, n);
+    best_dequantize(type)(src, dst, n);
 }
 
 size_t quantize(TypeId type, const float* src, void* dst, int64_t n_rows, int64_t n_per_row,

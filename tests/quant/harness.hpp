@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "quant/error_stats.hpp"
 #include "quant/types.hpp"
 #include "util/error.hpp"
 
@@ -116,30 +117,9 @@ inline ErrorStats measure_quant_error(quant::TypeId id) {
     auto imp = read_f32(dir + "importance.f32");
     const int64_t cols = static_cast<int64_t>(imp.size());
     const int64_t rows = static_cast<int64_t>(x.size()) / cols;
-    const auto& t = quant::type_traits(id);
-    std::vector<uint8_t> q(static_cast<size_t>(rows * (cols / t.block_size) * t.type_size));
-    std::vector<float> y(x.size());
-    ErrorStats s;
-    for (int pass = 0; pass < 2; ++pass) {
-        const float* w = pass == 0 ? nullptr : imp.data();
-        quant::quantize(id, x.data(), q.data(), rows, cols, w);
-        quant::dequantize(id, q.data(), y.data(), rows * cols);
-        double sum = 0;
-        for (int64_t r = 0; r < rows; ++r) {
-            double num = 0, den = 0;
-            for (int64_t c = 0; c < cols; ++c) {
-                double wc = pass == 0 ? 1.0 : imp[c];
-                double d = y[r * cols + c] - x[r * cols + c];
-                num += wc * d * d;
-                den += wc * double(x[r * cols + c]) * x[r * cols + c];
-            }
-            double rel = den > 0 ? std::sqrt(num / den) : (num > 0 ? INFINITY : 0);
-            sum += rel;
-            if (pass == 0) s.worst_row = std::max(s.worst_row, rel);
-        }
-        (pass == 0 ? s.mean_rel_rmse : s.mean_rel_rmse_weighted) = sum / rows;
-    }
-    return s;
+    auto plain = quant::round_trip_errors(id, x.data(), rows, cols, nullptr, false);
+    auto weighted = quant::round_trip_errors(id, x.data(), rows, cols, imp.data(), true);
+    return ErrorStats{plain.mean(), weighted.mean(), plain.worst()};
 }
 
 // ggml's numbers for the same set (NaN where ggml cannot quantize without importance).

@@ -1,0 +1,276 @@
+#include "quant/legacy_search.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "quant/half.hpp"
+
+namespace ql::quant {
+
+namespace {
+
+constexpr int kMaxBlock = 256;  // largest block any caller passes
+
+// Nearest code of x for the stored scale dh within [qlo, qhi].
+inline int nearest_code(double x, float dh, int qlo, int qhi) {
+    if (dh == 0.0f) return 0;
+    const double t = std::round(x / static_cast<double>(dh));
+    return static_cast<int>(std::clamp(t, static_cast<double>(qlo), static_cast<double>(qhi)));
+}
+
+// fp16 codes next to h with the same sign (finite only), h itself first.
+// Returns how many were written to out.
+int half_neighbours(uint16_t h, std::array<uint16_t, 3>& out) {
+    const uint16_t sign = h & 0x8000u;
+    const uint16_t mag = h & 0x7fffu;
+    int count = 0;
+    out[count++] = h;
+    if (mag > 0) out[count++] = static_cast<uint16_t>(sign | (mag - 1));
+    if (mag + 1 < 0x7c00) out[count++] = static_cast<uint16_t>(sign | (mag + 1));
+    return count;
+}
+
+// Weighted error of the symmetric block stored as (dh, codes).
+double symmetric_error(const float* x, const float* w, int n, float dh, const int* q) {
+    double err = 0;
+    for (int i = 0; i < n; ++i) {
+        const float y = static_cast<float>(q[i]) * dh;  // as the dequantizer computes it
+        const double diff = static_cast<double>(x[i]) - y;
+        err += w[i] * diff * diff;
+    }
+    return err;
+}
+
+// Best inverse-scale sweep for d > 0: positive values may climb `up` codes,
+// negative values descend `down` codes. Returns {gain, scale}; the block
+// error at that scale is zero_error - gain.
+std::pair<double, double> sweep_positive(const float* x, const float* w, int n, int up, int down,
+                                         std::vector<ScaleEvent>& events) {
+    events.clear();
+    for (int i = 0; i < n; ++i) {
+        if (w[i] <= 0 || x[i] == 0) continue;
+        const double ax = std::fabs(static_cast<double>(x[i]));
+        const int steps = x[i] > 0 ? up : down;
+        for (int k = 0; k < steps; ++k)
+            events.push_back({(k + 0.5) / ax, w[i] * ax, w[i] * (2.0 * k + 1.0)});
+    }
+    std::sort(events.begin(), events.end(),
+              [](const ScaleEvent& a, const ScaleEvent& b) { return a.inv_scale < b.inv_scale; });
+    double dot = 0, norm = 0, best_gain = 0, best_scale = 0;
+    for (const auto& e : events) {
+        dot += e.dot_gain;
+        norm += e.norm_gain;
+        const double gain = dot * dot / norm;
+        if (gain > best_gain) {
+            best_gain = gain;
+            best_scale = dot / norm;
+        }
+    }
+    return {best_gain, best_scale};
+}
+
+// Weighted least-squares fit of y = d*q + m for fixed codes. False when the
+// codes do not determine a positive scale.
+bool fit_affine(const float* x, const float* w, int n, const int* q, double& d, double& m) {
+    double s0 = 0, s1 = 0, s2 = 0, sx = 0, sxq = 0;
+    for (int i = 0; i < n; ++i) {
+        s0 += w[i];
+        s1 += w[i] * q[i];
+        s2 += w[i] * q[i] * static_cast<double>(q[i]);
+        sx += w[i] * static_cast<double>(x[i]);
+        sxq += w[i] * static_cast<double>(x[i]) * q[i];
+    }
+    const double det = s0 * s2 - s1 * s1;
+    if (!(det > 1e-12 * s0 * s2)) return false;
+    d = (s0 * sxq - s1 * sx) / det;
+    m = (s2 * sx - s1 * sxq) / det;
+    return d > 0 && std::isfinite(d) && std::isfinite(m);
+}
+
+void assign_affine(const float* x, int n, int qmax, double d, double m, int* q) {
+    for (int i = 0; i < n; ++i) {
+        const double t = std::round((static_cast<double>(x[i]) - m) / d);
+        q[i] = static_cast<int>(std::clamp(t, 0.0, static_cast<double>(qmax)));
+    }
+}
+
+double affine_error(const float* x, const float* w, int n, const int* q, double d, double m) {
+    double err = 0;
+    for (int i = 0; i < n; ++i) {
+        const double diff = static_cast<double>(x[i]) - (d * q[i] + m);
+        err += w[i] * diff * diff;
+    }
+    return err;
+}
+
+// Error of the stored affine block (dh, mh) with nearest codes written to q.
+double stored_affine_error(const float* x, const float* w, int n, int qmax, float dh, float mh,
+                           int* q) {
+    double err = 0;
+    for (int i = 0; i < n; ++i) {
+        int c = 0;
+        if (dh > 0) {
+            const double t = std::round((static_cast<double>(x[i]) - mh) / dh);
+            c = static_cast<int>(std::clamp(t, 0.0, static_cast<double>(qmax)));
+        }
+        q[i] = c;
+        const float y = static_cast<float>(c) * dh + mh;  // as the dequantizer computes it
+        const double diff = static_cast<double>(x[i]) - y;
+        err += w[i] * diff * diff;
+    }
+    return err;
+}
+
+double weighted_mean(const float* x, const float* w, int n) {
+    double sw = 0, swx = 0;
+    for (int i = 0; i < n; ++i) {
+        sw += w[i];
+        swx += w[i] * static_cast<double>(x[i]);
+    }
+    return sw > 0 ? swx / sw : 0.0;
+}
+
+// Tries the fp16 neighbours of (d, m), then refits the offset for the best
+// codes and tries again. Updates best/q when something better is found.
+void finish_affine(const float* x, const float* w, int n, int qmax, double d, double m,
+                   AffineCodes& best, int* q) {
+    std::array<int, kMaxBlock> codes{};
+    for (int round = 0; round < 2; ++round) {
+        std::array<uint16_t, 3> dh{}, mh{};
+        const int nd = half_neighbours(half_clamped(d), dh);
+        const int nm = half_neighbours(half_clamped(m), mh);
+        bool improved = false;
+        for (int a = 0; a < nd; ++a) {
+            for (int b = 0; b < nm; ++b) {
+                const float df = fp16_to_f32(dh[a]), mf = fp16_to_f32(mh[b]);
+                const double err = stored_affine_error(x, w, n, qmax, df, mf, codes.data());
+                if (err < best.error) {
+                    best = {dh[a], mh[b], err};
+                    std::copy(codes.begin(), codes.begin() + n, q);
+                    improved = true;
+                }
+            }
+        }
+        if (!improved) return;
+        // Offset that is optimal for the chosen scale and codes.
+        const float df = fp16_to_f32(best.d_half);
+        double sw = 0, swr = 0;
+        for (int i = 0; i < n; ++i) {
+            sw += w[i];
+            swr += w[i] * (static_cast<double>(x[i]) - static_cast<double>(q[i]) * df);
+        }
+        if (!(sw > 0)) return;
+        d = df;
+        m = swr / sw;
+    }
+}
+
+}  // namespace
+
+uint16_t half_clamped(double v) {
+    return f32_to_fp16(static_cast<float>(std::clamp(v, -kHalfMax, kHalfMax)));
+}
+
+void block_weights(const float* importance, int n, float* w) {
+    double sum = 0;
+    if (importance) {
+        for (int i = 0; i < n; ++i) {
+            w[i] = importance[i];
+            sum += importance[i];
+        }
+    }
+    if (!(sum > 0)) std::fill(w, w + n, 1.0f);
+}
+
+double zero_error(const float* x, const float* w, int n) {
+    double err = 0;
+    for (int i = 0; i < n; ++i) err += w[i] * static_cast<double>(x[i]) * x[i];
+    return err;
+}
+
+double optimal_signed_scale(const float* x, const float* w, int n, int qlo, int qhi,
+                            std::vector<ScaleEvent>& events) {
+    // d > 0: positive values use codes up to qhi, negative ones down to qlo.
+    const auto [gain_pos, scale_pos] = sweep_positive(x, w, n, qhi, -qlo, events);
+    // d < 0: mirrored, positive values use the negative codes.
+    const auto [gain_neg, scale_neg] = sweep_positive(x, w, n, -qlo, qhi, events);
+    return gain_neg > gain_pos ? -scale_neg : scale_pos;
+}
+
+ScaledCodes finish_symmetric(const float* x, const float* w, int n, int qlo, int qhi, double d,
+                             int* q) {
+    std::array<int, kMaxBlock> codes{};
+    ScaledCodes best{0, zero_error(x, w, n)};
+    std::fill(q, q + n, 0);
+    for (int round = 0; round < 2; ++round) {
+        std::array<uint16_t, 3> cand{};
+        const int count = half_neighbours(half_clamped(d), cand);
+        bool improved = false;
+        for (int c = 0; c < count; ++c) {
+            const float dh = fp16_to_f32(cand[c]);
+            for (int i = 0; i < n; ++i) codes[i] = nearest_code(x[i], dh, qlo, qhi);
+            const double err = symmetric_error(x, w, n, dh, codes.data());
+            if (err < best.error) {
+                best = {cand[c], err};
+                std::copy(codes.begin(), codes.begin() + n, q);
+                improved = true;
+            }
+        }
+        if (!improved) break;
+        // Least-squares scale for the chosen codes, then round again.
+        double dot = 0, norm = 0;
+        for (int i = 0; i < n; ++i) {
+            dot += w[i] * static_cast<double>(x[i]) * q[i];
+            norm += w[i] * static_cast<double>(q[i]) * q[i];
+        }
+        if (!(norm > 0)) break;
+        d = dot / norm;
+    }
+    return best;
+}
+
+ScaledCodes quantize_symmetric(const float* x, const float* w, int n, int qlo, int qhi, int* q,
+                               std::vector<ScaleEvent>& events) {
+    const double d = optimal_signed_scale(x, w, n, qlo, qhi, events);
+    return finish_symmetric(x, w, n, qlo, qhi, d, q);
+}
+
+AffineCodes quantize_affine(const float* x, const float* w, int n, int qmax, int* q) {
+    // Baselines: all zeros, and a constant block at the weighted mean.
+    AffineCodes best{0, 0, zero_error(x, w, n)};
+    std::fill(q, q + n, 0);
+    finish_affine(x, w, n, qmax, 0.0, weighted_mean(x, w, n), best, q);
+
+    double lo = x[0], hi = x[0];
+    for (int i = 1; i < n; ++i) {
+        lo = std::min(lo, static_cast<double>(x[i]));
+        hi = std::max(hi, static_cast<double>(x[i]));
+    }
+    if (!(hi > lo)) return best;
+
+    std::array<int, kMaxBlock> codes{};
+    double best_cont = INFINITY, best_d = 0, best_m = 0;
+    // Starting points: scales that spread [lo, hi] over qmax-1 .. qmax+1.5 steps.
+    for (int step = -10; step <= 15; ++step) {
+        double d = (hi - lo) / (qmax + 0.1 * step);
+        double m = lo;
+        for (int iter = 0; iter < 3; ++iter) {
+            assign_affine(x, n, qmax, d, m, codes.data());
+            double fd = 0, fm = 0;
+            if (!fit_affine(x, w, n, codes.data(), fd, fm)) break;
+            d = fd;
+            m = fm;
+            const double err = affine_error(x, w, n, codes.data(), d, m);
+            if (err < best_cont) {
+                best_cont = err;
+                best_d = d;
+                best_m = m;
+            }
+        }
+    }
+    if (best_d > 0) finish_affine(x, w, n, qmax, best_d, best_m, best, q);
+    return best;
+}
+
+}  // namespace ql::quant
