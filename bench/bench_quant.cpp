@@ -1,6 +1,10 @@
 // Throughput of dequantization and quantization per tensor type, in MB/s of
 // f32 values (bytes_per_second counts 4 bytes per value).
 //   build/bin/bench_quant [--benchmark_filter=Q4_K]
+// dequantize/<TYPE> goes through the registry (the best kernel for this CPU);
+// dequantize_kernel/<TYPE>/<scalar|avx2|avx512> times each implementation:
+//   build/bin/bench_quant --benchmark_filter=dequantize_kernel
+//       --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -8,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "quant/dequant_simd.hpp"
 #include "quant/types.hpp"
+#include "util/cpu.hpp"
 
 namespace {
 
@@ -43,6 +49,39 @@ void bench_dequantize(benchmark::State& state, ql::quant::TypeId id) {
         benchmark::DoNotOptimize(y.data());
     }
     state.SetBytesProcessed(state.iterations() * kRows * kCols * 4);
+}
+
+// One dequantizer implementation (reference or SIMD), called directly.
+void bench_dequantize_kernel(benchmark::State& state, ql::quant::TypeId id,
+                             ql::quant::DequantizeFn kernel) {
+    const auto& t = ql::quant::type_traits(id);
+    auto x = make_weights();
+    auto imp = make_importance();
+    std::vector<uint8_t> q(kRows * (kCols / t.block_size) * t.type_size);
+    ql::quant::quantize(id, x.data(), q.data(), kRows, kCols, imp.data());
+    std::vector<float> y(x.size());
+    for (auto _ : state) {
+        kernel(q.data(), y.data(), kRows * kCols);
+        benchmark::DoNotOptimize(y.data());
+    }
+    state.SetBytesProcessed(state.iterations() * kRows * kCols * 4);
+}
+
+// Scalar, AVX2 and AVX-512 dequantizers of every type that has a SIMD one
+// (the SIMD ones only where this CPU, capped by QL_CPU, runs them).
+void register_kernels(const ql::quant::TypeTraits& t) {
+    const auto avx2 = ql::quant::avx2_dequantize(t.id);
+    const auto avx512 = ql::quant::avx512_dequantize(t.id);
+    if (!avx2 && !avx512) return;
+    const std::string prefix = "dequantize_kernel/" + std::string(t.name) + "/";
+    benchmark::RegisterBenchmark((prefix + "scalar").c_str(), bench_dequantize_kernel, t.id,
+                                 t.dequantize);
+    if (avx2 && ql::cpu_features().avx2_kernels())
+        benchmark::RegisterBenchmark((prefix + "avx2").c_str(), bench_dequantize_kernel, t.id,
+                                     avx2);
+    if (avx512 && ql::cpu_features().avx512_kernels())
+        benchmark::RegisterBenchmark((prefix + "avx512").c_str(), bench_dequantize_kernel, t.id,
+                                     avx512);
 }
 
 void bench_quantize(benchmark::State& state, ql::quant::TypeId id, bool with_importance) {
@@ -83,6 +122,7 @@ int register_all() {
         benchmark::RegisterBenchmark(("quantize/" + name).c_str(), bench_quantize, t.id, false);
         benchmark::RegisterBenchmark(("quantize_imatrix/" + name).c_str(), bench_quantize, t.id,
                                      true);
+        register_kernels(t);
     }
     return 0;
 }

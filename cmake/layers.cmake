@@ -1,6 +1,7 @@
-# The layers of DESIGN.md, bottom up. Sources are globbed per layer folder;
-# (GCC 12 warns falsely about _mm512_undefined_* inside its own headers, hence
-# -Wno-maybe-uninitialized there.) Files named *_avx2.cpp / *_avx512.cpp get the matching -m flags and are only
+# The layers of DESIGN.md, bottom up. Sources are globbed per layer folder.
+#
+# Files named *_avx2.cpp / *_avx512.cpp get the matching -m flags (and, as GCC 12
+# warns falsely inside its own AVX-512 headers, -Wno-maybe-uninitialized) and are only
 # ever called through run-time dispatch.
 
 function(ql_layer name)
@@ -13,7 +14,7 @@ function(ql_layer name)
   foreach(src ${srcs})
     if(src MATCHES "_avx512\\.cpp$")
       set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS
-        "-Wno-maybe-uninitialized;-mavx512f;-mavx512bw;-mavx512vl;-mavx512dq;-mavx512vnni;-mavx512bf16;-mavx512vbmi;-mfma;-mf16c;-mavx2;-mbmi2")
+        "$<$<CXX_COMPILER_ID:GNU>:-Wno-maybe-uninitialized>;-mavx512f;-mavx512bw;-mavx512vl;-mavx512dq;-mavx512vnni;-mavx512bf16;-mavx512vbmi;-mfma;-mf16c;-mavx2;-mbmi2")
     elseif(src MATCHES "_avx2\\.cpp$")
       set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma;-mf16c;-mbmi2")
     endif()

@@ -154,7 +154,7 @@ struct Counters {
 
 class Planner {
   public:
-    Planner(const gguf::GgufFile& model, const PlanOptions& o) : model_(model), options_(o) {
+    Planner(const gguf::GgufFile& model, const PlanOptions& o) : options_(o) {
         facts_ = model_facts(model, o.has_imatrix);
         for (const auto& t : model.tensors())
             if (mix_rules::is_value_like(mix_rules::role_of(t.name))) ++counters_.n_value;
@@ -191,7 +191,6 @@ class Planner {
         return {layer, counters_.n_layers};
     }
 
-    const gguf::GgufFile& model_;
     const PlanOptions& options_;
     mix_rules::ModelFacts facts_;
     Counters counters_;
@@ -269,7 +268,10 @@ PlannedTensor Planner::plan_one(const gguf::TensorInfo& t) {
             break;
         }
     }
-    if (!manual && use_rules_) p.to = mix_choice(t, role);
+    if (!manual && use_rules_) {
+        p.to = mix_choice(t, role);
+        if (p.to != base_) p.note = "mix rule";
+    }
     std::string why;
     const TypeId fitted = mix_rules::shape_fallback(p.to, t.shape[0], &why);
     if (fitted != p.to) {

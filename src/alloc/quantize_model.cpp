@@ -1,6 +1,7 @@
 #include "alloc/quantize_model.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -84,6 +85,14 @@ void default_warn(const std::string& message) {
     std::fprintf(stderr, "quantlab: warning: %s\n", message.c_str());
 }
 
+// Names the first non-finite input value by its row and column in the tensor.
+void require_finite(const float* rows, int64_t first_row, int64_t n_rows, int64_t n_per_row) {
+    for (int64_t i = 0; i < n_rows * n_per_row; ++i)
+        if (!std::isfinite(rows[i]))
+            fail_input("value at row {}, column {} is not finite ({})", first_row + i / n_per_row,
+                       i % n_per_row, rows[i]);
+}
+
 struct TensorJob {
     const gguf::TensorInfo& tensor;
     TypeId to;
@@ -115,6 +124,7 @@ void convert_tensor(const TensorJob& job, std::vector<float>& f32, std::vector<u
                 float* rows_f32 = f32.data() + (r - slab) * n_per_row;  // [run][n_per_row]
                 quant::dequantize(t.type, t.data + r * src_row, rows_f32,
                                   (run_end - r) * n_per_row);
+                require_finite(rows_f32, r, run_end - r, n_per_row);
                 const float* imp = job.importance ? job.importance + matrix * n_per_row : nullptr;
                 quant::quantize(job.to, rows_f32, out.data() + r * dst_row, run_end - r, n_per_row,
                                 imp);

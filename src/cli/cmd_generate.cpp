@@ -22,7 +22,8 @@ struct GenerateArgs {
     uint64_t seed = 1;
     std::string type = "F32";
     std::optional<int64_t> n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff, n_vocab;
-    std::optional<int64_t> n_expert, n_expert_used, n_ff_exp;
+    std::optional<int64_t> n_expert, n_expert_used, n_ff_exp, n_dense_lead, n_nextn;
+    bool no_qk_norm = false;
     std::string vocab;
     bool tie_embeddings = false;
     bool json = false;
@@ -47,6 +48,9 @@ model::SynthConfig config_from(const GenerateArgs& a) {
     apply(a.n_expert, c.n_expert);
     apply(a.n_expert_used, c.n_expert_used);
     apply(a.n_ff_exp, c.n_ff_exp);
+    apply(a.n_dense_lead, c.n_dense_lead);
+    apply(a.n_nextn, c.n_nextn);
+    if (a.no_qk_norm) c.qk_norm = false;
     if (c.arch == "glm4moe") c.n_rot = c.head_dim / 2;  // partial rope: half of each head
     c.vocab_path = a.vocab;
     c.tie_embeddings = a.tie_embeddings;
@@ -94,6 +98,9 @@ void register_generate(CLI::App& app, int& status) {
     cmd->add_option("--n-expert", args->n_expert, "Experts (MoE architectures)");
     cmd->add_option("--n-expert-used", args->n_expert_used, "Experts used per token");
     cmd->add_option("--n-ff-exp", args->n_ff_exp, "Feed-forward width of one expert");
+    cmd->add_option("--n-dense-lead", args->n_dense_lead, "glm4moe: leading dense blocks");
+    cmd->add_option("--n-nextn", args->n_nextn, "glm4moe: nextn (MTP) blocks after the others");
+    cmd->add_flag("--no-qk-norm", args->no_qk_norm, "glm4moe: no per-head q/k norms");
     cmd->add_option("--vocab", args->vocab, "Copy the tokenizer from this GGUF (sets n_vocab)");
     cmd->add_flag("--tie-embeddings", args->tie_embeddings,
                   "No output.weight: the output reuses token_embd");

@@ -175,8 +175,8 @@ void run_quantize(const QuantizeArgs& args) {
     if (!args.dry_run && args.output.empty())
         fail("quantize: OUT.gguf is required (or use --dry-run)");
     if (args.threads < 0) fail("--threads: must be >= 1");
-    if (!args.output.empty() && std::filesystem::exists(args.output) &&
-        std::filesystem::equivalent(args.input, args.output))
+    std::error_code ec;  // e.g. a missing input: reported by the reader below
+    if (!args.output.empty() && std::filesystem::equivalent(args.input, args.output, ec))
         fail("quantize: the output {} is the input file", args.output);
 
     const gguf::GgufFile model = gguf::GgufFile::open(args.input);
@@ -219,8 +219,7 @@ void register_quantize(CLI::App& app, int& status) {
     mix->excludes(type);
     cmd->add_option("--imatrix", a->imatrix, "Importance matrix (GGUF or legacy .dat)");
     cmd->add_option("--override", a->overrides, "REGEX=TYPE: tensors matching REGEX get TYPE")
-        ->expected(1)
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+        ->allow_extra_args(false);  // one REGEX=TYPE per --override; repeat the flag
     cmd->add_option("--output-tensor-type", a->output_tensor_type, "Type of output.weight");
     cmd->add_option("--token-embedding-type", a->token_embedding_type, "Type of token_embd.weight");
     cmd->add_flag("--pure", a->pure, "No per-tensor mix adjustments");

@@ -12,6 +12,22 @@
 
 namespace ql::gguf {
 
+// A name read from the file, quoted and made safe for a one-line message:
+// control bytes escaped, long names cut.
+inline std::string printable_name(std::string_view name) {
+    constexpr size_t kMaxShown = 80;
+    std::string out = "'";
+    for (size_t i = 0; i < name.size() && i < kMaxShown; ++i) {
+        const auto c = static_cast<unsigned char>(name[i]);
+        if (c < 0x20 || c == 0x7f || c == '\\')
+            out += fmt::format("\\x{:02x}", c);
+        else
+            out += static_cast<char>(c);
+    }
+    out += name.size() > kMaxShown ? "'..." : "'";
+    return out;
+}
+
 class Cursor {
   public:
     Cursor(const uint8_t* data, uint64_t size, const std::string& name)

@@ -93,6 +93,8 @@ struct TensorInfo {
 class MappedFile;  // read-only mmap of one file (gguf/mapped_file.hpp)
 
 // Where things sit in one file of a model (offsets from the file's start).
+// Tensor data is accepted at any aligned, non-overlapping offset inside the
+// file (ggml itself insists on add order with minimal padding).
 struct FileLayout {
     std::string path;
     uint64_t file_size = 0;
@@ -106,8 +108,10 @@ struct FileLayout {
 // are kept); tensors are the union of all parts in order.
 class GgufFile {
   public:
-    // Opens `path`; if it names a part of a split model, opens every part.
-    // Throws ql::InputError("<path>: <problem>").
+    // Opens `path`; if it is a part of a split model (split.count > 1), opens
+    // every part, checks split.no / split.count / split.tensors.count and that
+    // tensor names are unique across parts. path() stays the path given.
+    // Throws ql::InputError("<path>: <problem>") naming the offending file.
     static GgufFile open(const std::string& path);
     // Opens exactly this one file, never following split parts.
     static GgufFile open_single(const std::string& path);
@@ -172,7 +176,8 @@ class GgufWriter {
     GgufWriter(const GgufWriter&) = delete;
     GgufWriter& operator=(const GgufWriter&) = delete;
 
-    // Insert or replace (keeping position) a key.
+    // Insert or replace (keeping position) a key. ggml's gguf_set_* moves a
+    // replaced key to the end instead: remove() then set() to get that order.
     void set(const std::string& key, Value v);
     void remove(const std::string& key);
     // Copies every metadata pair of `f` in order.
@@ -186,6 +191,11 @@ class GgufWriter {
     // ggml's writer pads the header to the alignment even when there are no
     // tensors (the default); gguf-py's metadata-only files end unpadded.
     void set_pad_without_tensors(bool pad);
+    // ggml's writer stores ggml_n_dims(): trailing dimensions of 1 dropped
+    // (a [4096, 1] tensor is written with one dimension). Off by default, so
+    // that shapes round-trip exactly as given; turn it on to match files
+    // written by llama-quantize from sources that keep trailing 1s.
+    void set_trim_unit_dims(bool trim);
 
     void begin();
     void write_tensor_data(size_t index, const void* data, size_t n_bytes);

@@ -2,8 +2,6 @@
 // of tensor data, each checked against the file size before use.
 #include <algorithm>
 #include <limits>
-#include <numeric>
-#include <unordered_set>
 
 #include "gguf/cursor.hpp"
 #include "gguf/gguf.hpp"
@@ -107,10 +105,10 @@ void GgufParser::read_metadata(uint64_t n_kv) {
     for (uint64_t i = 0; i < n_kv; ++i) {
         std::string key = cur_.read_string("metadata key");
         if (key.empty()) bad("metadata key {} is empty", i);
-        if (out_.metadata_index_.count(key)) bad("duplicate metadata key '{}'", key);
+        if (out_.metadata_index_.count(key)) bad("duplicate metadata key {}", printable_name(key));
         const uint32_t type = cur_.read<uint32_t>("metadata value type");
         if (!is_known_value_type(type))
-            bad("metadata key '{}' has unknown value type {}", key, type);
+            bad("metadata key {} has unknown value type {}", printable_name(key), type);
         Value v = read_value(static_cast<ValueType>(type), key);
         out_.metadata_index_.emplace(key, out_.metadata_.size());
         out_.metadata_.emplace_back(std::move(key), std::move(v));
@@ -133,16 +131,18 @@ Value GgufParser::read_array(const std::string& key) {
     Value v;
     v.type = ValueType::ARRAY;
     const uint32_t elem = cur_.read<uint32_t>("array element type");
-    if (!is_known_value_type(elem)) bad("array '{}' has unknown element type {}", key, elem);
+    if (!is_known_value_type(elem))
+        bad("array {} has unknown element type {}", printable_name(key), elem);
     v.elem_type = static_cast<ValueType>(elem);
-    if (v.elem_type == ValueType::ARRAY) bad("array '{}' holds arrays (not supported)", key);
+    if (v.elem_type == ValueType::ARRAY)
+        bad("array {} holds arrays (not supported)", printable_name(key));
     const uint64_t n = cur_.read<uint64_t>("array length");
     // Strings take at least their 8-byte length each; scalars their size.
     const uint64_t min_elem = v.elem_type == ValueType::STRING ? 8 : value_type_size(v.elem_type);
     const auto min_bytes = checked_mul(n, min_elem);
     if (!min_bytes || *min_bytes > cur_.remaining())
-        bad("array '{}' claims {} elements of type {} but only {} bytes remain", key, n,
-            value_type_name(v.elem_type), cur_.remaining());
+        bad("array {} claims {} elements of type {} but only {} bytes remain", printable_name(key),
+            n, value_type_name(v.elem_type), cur_.remaining());
     if (v.elem_type == ValueType::STRING) {
         v.array_strings.reserve(reserve_hint(n));
         for (uint64_t i = 0; i < n; ++i) v.array_strings.push_back(cur_.read_string("string"));
@@ -182,15 +182,16 @@ TensorInfo GgufParser::read_tensor_info(uint64_t index) {
     t.name = cur_.read_string("tensor name");
     if (t.name.empty()) bad("tensor {} has an empty name", index);
     if (t.name.size() > kMaxTensorNameLength)
-        bad("tensor name '{}' is longer than {} bytes", t.name, kMaxTensorNameLength);
-    if (out_.tensor_index_.count(t.name)) bad("duplicate tensor name '{}'", t.name);
+        bad("tensor name {} is longer than {} bytes", printable_name(t.name), kMaxTensorNameLength);
+    if (out_.tensor_index_.count(t.name)) bad("duplicate tensor name {}", printable_name(t.name));
     const uint32_t n_dims = cur_.read<uint32_t>("tensor dimension count");
     if (n_dims < 1 || n_dims > kMaxDims)
-        bad("tensor '{}' has {} dimensions (must be 1 to {})", t.name, n_dims, kMaxDims);
+        bad("tensor {} has {} dimensions (must be 1 to {})", printable_name(t.name), n_dims,
+            kMaxDims);
     read_shape(t, n_dims);
     const uint32_t type = cur_.read<uint32_t>("tensor type");
     const quant::TypeTraits* traits = quant::find_type(type);
-    if (!traits) bad("tensor '{}' has unknown type id {}", t.name, type);
+    if (!traits) bad("tensor {} has unknown type id {}", printable_name(t.name), type);
     t.type = traits->id;
     size_tensor(t);
     t.offset = cur_.read<uint64_t>("tensor data offset");
@@ -199,15 +200,17 @@ TensorInfo GgufParser::read_tensor_info(uint64_t index) {
 
 void GgufParser::read_shape(TensorInfo& t, uint32_t n_dims) {
     t.shape.resize(n_dims);
-    uint64_t n_elements = 1;
+    // The product of the non-zero dimensions must fit int64, so that element
+    // and row counts stay representable even when another dimension is 0.
+    uint64_t product = 1;
     for (uint32_t d = 0; d < n_dims; ++d) {
         t.shape[d] = cur_.read<int64_t>("tensor dimension");
         if (t.shape[d] < 0)
-            bad("tensor '{}' has negative dimension {} = {}", t.name, d, t.shape[d]);
-        const auto product = checked_mul(n_elements, static_cast<uint64_t>(t.shape[d]));
-        if (!product || *product > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-            bad("tensor '{}' element count overflows int64", t.name);
-        n_elements = *product;
+            bad("tensor {} has negative dimension {} = {}", printable_name(t.name), d, t.shape[d]);
+        const auto p = checked_mul(product, std::max<uint64_t>(1, t.shape[d]));
+        if (!p || *p > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+            bad("tensor {} element count overflows int64", printable_name(t.name));
+        product = *p;
     }
 }
 
@@ -216,13 +219,13 @@ void GgufParser::size_tensor(TensorInfo& t) {
     const quant::TypeTraits& traits = quant::type_traits(t.type);
     const auto row = quant::row_bytes(traits, static_cast<uint64_t>(t.shape[0]));
     if (!row)
-        bad("tensor '{}' of type {} has {} values per row, not a multiple of the block size {}",
-            t.name, traits.name, t.shape[0], traits.block_size);
-    uint64_t rows = 1;
+        bad("tensor {} of type {} has {} values per row, not a multiple of the block size {}",
+            printable_name(t.name), traits.name, t.shape[0], traits.block_size);
+    uint64_t rows = 1;  // read_shape() bounded this product
     for (size_t d = 1; d < t.shape.size(); ++d) rows *= static_cast<uint64_t>(t.shape[d]);
-    if (t.shape[0] == 0) rows = 0;  // the element count check bounded the product otherwise
+    if (t.shape[0] == 0) rows = 0;
     const auto bytes = checked_mul(*row, rows);
-    if (!bytes) bad("tensor '{}' size in bytes overflows", t.name);
+    if (!bytes) bad("tensor {} size in bytes overflows", printable_name(t.name));
     t.n_bytes = *bytes;
 }
 
@@ -242,12 +245,12 @@ void GgufParser::place_tensor_data() {
     const uint8_t* base = out_.files_.back()->data();
     for (TensorInfo& t : out_.tensors_) {
         if (t.offset % out_.alignment_ != 0)
-            bad("tensor '{}' data offset {} is not a multiple of the alignment {}", t.name,
-                t.offset, out_.alignment_);
+            bad("tensor {} data offset {} is not a multiple of the alignment {}",
+                printable_name(t.name), t.offset, out_.alignment_);
         const auto end = checked_add(t.offset, t.n_bytes);
         if (!end || *end > data_bytes)
-            bad("tensor '{}' data ({} bytes at data offset {}) runs past the end of the file",
-                t.name, t.n_bytes, t.offset);
+            bad("tensor {} data ({} bytes at data offset {}) runs past the end of the file",
+                printable_name(t.name), t.n_bytes, t.offset);
         t.data = base ? base + *data_offset + t.offset : nullptr;
     }
     // Overlap: sort non-empty tensors by offset; each must end before the next begins.
@@ -259,7 +262,8 @@ void GgufParser::place_tensor_data() {
     for (size_t i = 1; i < by_offset.size(); ++i) {
         const TensorInfo& prev = *by_offset[i - 1];
         if (prev.offset + prev.n_bytes > by_offset[i]->offset)
-            bad("tensors '{}' and '{}' overlap in the data section", prev.name, by_offset[i]->name);
+            bad("tensors {} and {} overlap in the data section", printable_name(prev.name),
+                printable_name(by_offset[i]->name));
     }
     out_.layouts_.push_back(std::move(layout));
 }

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <unordered_map>
 
+#include "gguf/cursor.hpp"
 #include "gguf/gguf.hpp"
 #include "gguf/mapped_file.hpp"
 #include "util/error.hpp"
@@ -104,7 +105,8 @@ class SplitLoader {
             GgufFile& p = parts[k];
             for (TensorInfo& t : p.tensors_) {
                 if (merged.tensor_index_.count(t.name))
-                    fail_input("{}: tensor '{}' also appears in an earlier part", p.path(), t.name);
+                    fail_input("{}: tensor {} also appears in an earlier part", p.path(),
+                               printable_name(t.name));
                 t.file_index = static_cast<int>(k);
                 merged.tensor_index_.emplace(t.name, merged.tensors_.size());
                 merged.tensors_.push_back(std::move(t));

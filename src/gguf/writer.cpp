@@ -107,6 +107,7 @@ struct GgufWriter::Impl {
     std::vector<PlannedTensor> tensors;
     std::unordered_set<std::string> tensor_names;
     bool pad_without_tensors = true;
+    bool trim_unit_dims = false;
     State state = State::Planning;
     std::FILE* file = nullptr;
     uint64_t written = 0;  // bytes written to the file so far
@@ -156,8 +157,10 @@ std::vector<uint8_t> GgufWriter::Impl::encode_header() const {
     }
     for (const PlannedTensor& t : tensors) {
         e.put_string(t.name);
-        e.put<uint32_t>(static_cast<uint32_t>(t.shape.size()));
-        for (int64_t d : t.shape) e.put<int64_t>(d);
+        size_t n_dims = t.shape.size();
+        while (trim_unit_dims && n_dims > 1 && t.shape[n_dims - 1] == 1) --n_dims;
+        e.put<uint32_t>(static_cast<uint32_t>(n_dims));
+        for (size_t d = 0; d < n_dims; ++d) e.put<int64_t>(t.shape[d]);
         e.put<uint32_t>(static_cast<uint32_t>(t.type));
         e.put<uint64_t>(t.offset);
     }
@@ -227,6 +230,10 @@ void GgufWriter::set_pad_without_tensors(bool pad) {
     impl_->pad_without_tensors = pad;
 }
 
+void GgufWriter::set_trim_unit_dims(bool trim) {
+    impl_->trim_unit_dims = trim;
+}
+
 void GgufWriter::begin() {
     Impl& w = *impl_;
     w.require_state(Impl::State::Planning, "begin");
@@ -234,8 +241,9 @@ void GgufWriter::begin() {
     uint64_t offset = 0;  // tensor data offsets in add order, each aligned
     for (PlannedTensor& t : w.tensors) {
         t.offset = offset;
-        const auto next = checked_align(offset + t.n_bytes, w.alignment);
-        if (!next || offset + t.n_bytes < offset) fail("{}: tensor data size overflows", w.path);
+        const auto end = checked_add(offset, t.n_bytes);
+        const auto next = end ? checked_align(*end, w.alignment) : std::nullopt;
+        if (!next) fail("{}: tensor data size overflows", w.path);
         offset = *next;
     }
     const std::vector<uint8_t> header = w.encode_header();
@@ -268,7 +276,9 @@ void GgufWriter::finish() {
         fail("{}: finish() after {} of {} tensors", w.path, w.next_tensor, w.tensors.size());
     std::FILE* f = w.file;
     w.file = nullptr;
-    const bool flushed = std::fflush(f) == 0;
+    // Data reaches the disk before the name does: a crash never leaves a
+    // complete-looking but truncated file under the final name.
+    const bool flushed = std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
     const bool closed = std::fclose(f) == 0;
     if (!flushed || !closed) fail("{}: write failed: {}", w.temp_path, std::strerror(errno));
     if (std::rename(w.temp_path.c_str(), w.path.c_str()) != 0)

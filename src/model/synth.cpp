@@ -26,6 +26,7 @@ struct PlannedSynthTensor {
     SynthTensor tensor;
     Init init = Init::Gaussian;
     float scale = 0.0f;
+    bool vocab_rows = false;  // an output projection: row r scores token r
 };
 
 bool is_moe(const SynthConfig& c) {
@@ -43,8 +44,9 @@ class LayoutBuilder {
   public:
     explicit LayoutBuilder(const SynthConfig& c) : c_(c) {}
 
-    void matrix(const std::string& name, std::vector<int64_t> shape, float scale) {
-        out_.push_back({{name, std::move(shape), c_.type}, Init::Gaussian, scale});
+    void matrix(const std::string& name, std::vector<int64_t> shape, float scale,
+                bool vocab_rows = false) {
+        out_.push_back({{name, std::move(shape), c_.type}, Init::Gaussian, scale, vocab_rows});
     }
     void f32(const std::string& name, std::vector<int64_t> shape, Init init, float scale) {
         out_.push_back({{name, std::move(shape), TypeId::F32}, init, scale});
@@ -60,6 +62,10 @@ class LayoutBuilder {
     const SynthConfig& c_;
     std::vector<PlannedSynthTensor> out_;
 };
+
+// Output scale: logits have a standard deviation of about 6 on unit-RMS
+// hidden states, which makes the top token clearly win.
+constexpr float kLogitSpread = 6.0f;
 
 float inv_sqrt(int64_t n) {
     return 1.0f / std::sqrt(static_cast<float>(n));
@@ -112,20 +118,17 @@ void add_nextn(LayoutBuilder& b, const SynthConfig& c, const std::string& p) {
     b.norm(p + "nextn.enorm.weight", c.n_embd);
     b.norm(p + "nextn.hnorm.weight", c.n_embd);
     b.matrix(p + "nextn.embed_tokens.weight", {c.n_embd, c.n_vocab}, 1.0f);
-    b.matrix(p + "nextn.shared_head_head.weight", {c.n_embd, c.n_vocab}, 6.0f * inv_sqrt(c.n_embd));
+    b.matrix(p + "nextn.shared_head_head.weight", {c.n_embd, c.n_vocab},
+             kLogitSpread * inv_sqrt(c.n_embd), true);
     b.norm(p + "nextn.shared_head_norm.weight", c.n_embd);
 }
 
-// Output scale: logits have a standard deviation of about 6 on unit-RMS
-// hidden states, which makes the top token clearly win.
-constexpr float kLogitSpread = 6.0f;
-
 std::vector<PlannedSynthTensor> plan_layout(const SynthConfig& c) {
     LayoutBuilder b(c);
-    b.matrix("token_embd.weight", {c.n_embd, c.n_vocab}, 1.0f);
+    b.matrix("token_embd.weight", {c.n_embd, c.n_vocab}, 1.0f, c.tie_embeddings);
     b.norm("output_norm.weight", c.n_embd);
     if (!c.tie_embeddings)
-        b.matrix("output.weight", {c.n_embd, c.n_vocab}, kLogitSpread * inv_sqrt(c.n_embd));
+        b.matrix("output.weight", {c.n_embd, c.n_vocab}, kLogitSpread * inv_sqrt(c.n_embd), true);
     for (int64_t i = 0; i < total_blocks(c); ++i) {
         const std::string p = "blk." + std::to_string(i) + ".";
         add_attention(b, c, p);
@@ -228,11 +231,32 @@ int64_t element_count(const std::vector<int64_t>& shape) {
     return n;
 }
 
+// Control tokens (end of text, ...): their output rows are shrunk so that
+// greedy generation rarely stops early.
+std::vector<int64_t> control_token_ids(const MetadataList& tokenizer) {
+    std::vector<int64_t> ids;
+    for (const auto& [key, value] : tokenizer) {
+        if (key != "tokenizer.ggml.token_type" || value.type != gguf::ValueType::ARRAY) continue;
+        for (size_t i = 0; i < value.array_size(); ++i)
+            if (value.array_int(i) == 3) ids.push_back(static_cast<int64_t>(i));
+    }
+    return ids;
+}
+
 // The tensor's bytes in its type (F32, F16 or BF16).
-std::vector<uint8_t> tensor_bytes(const PlannedSynthTensor& t, uint64_t seed) {
+std::vector<uint8_t> tensor_bytes(const PlannedSynthTensor& t, uint64_t seed,
+                                  const std::vector<int64_t>& quiet_rows) {
     std::vector<float> values(static_cast<size_t>(element_count(t.tensor.shape)));
     fill_standard_normal(tensor_stream_seed(seed, t.tensor.name), values);
     for (float& v : values) v = t.init == Init::Norm ? 1.0f + t.scale * v : t.scale * v;
+    if (t.vocab_rows) {
+        const auto width = static_cast<size_t>(t.tensor.shape[0]);
+        for (int64_t row : quiet_rows) {
+            if (row >= t.tensor.shape[1]) continue;
+            for (size_t k = 0; k < width; ++k)
+                values[static_cast<size_t>(row) * width + k] *= 0.05f;
+        }
+    }
 
     const size_t n = values.size();
     std::vector<uint8_t> bytes;
@@ -365,6 +389,7 @@ void write_synthetic_model(const SynthConfig& config, const std::string& path) {
     }
     validate_synth_config(c);
     const auto layout = plan_layout(c);
+    const auto quiet_rows = control_token_ids(tokenizer);
 
     gguf::GgufWriter writer(path);
     for (auto& [key, value] : architecture_metadata(c)) writer.set(key, std::move(value));
@@ -372,7 +397,7 @@ void write_synthetic_model(const SynthConfig& config, const std::string& path) {
     for (const auto& t : layout) writer.add_tensor(t.tensor.name, t.tensor.type, t.tensor.shape);
     writer.begin();
     for (size_t i = 0; i < layout.size(); ++i) {
-        const auto bytes = tensor_bytes(layout[i], c.seed);
+        const auto bytes = tensor_bytes(layout[i], c.seed, quiet_rows);
         writer.write_tensor_data(i, bytes.data(), bytes.size());
     }
     writer.finish();

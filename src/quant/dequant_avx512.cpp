@@ -60,17 +60,90 @@ void dequantize_q8_0_avx512(const void* src, float* dst, int64_t n) {
     }
 }
 
-// Q4_0: [d: f16][qs: 16 bytes]; y[j] = (lo - 8) * d, y[j + 16] = (hi - 8) * d.
-void dequantize_q4_0_avx512(const void* src, float* dst, int64_t n) {
+// The 32-value legacy formats Q4_0, Q4_1, Q5_0, Q5_1:
+//   [d: f16][m: f16, with min][qh: u32, 5-bit][qs: 16 bytes]
+// Value j is the low nibble of qs[j] (j < 16) or the high nibble of qs[j - 16],
+// with bit j of qh as its fifth bit. Without a min: y = (code - 2^(bits-1)) * d;
+// with a min: y = code * d + m.
+template <bool kHasMin, bool kFiveBits>
+void dequantize_legacy_avx512(const void* src, float* dst, int64_t n) {
+    constexpr int kHeader = kHasMin ? 4 : 2;
+    constexpr int kQhBytes = kFiveBits ? 4 : 0;
+    constexpr int kTypeSize = kHeader + kQhBytes + 16;
+    constexpr char kOffset = kFiveBits ? 16 : 8;
     const auto* b = static_cast<const uint8_t*>(src);
-    const __m128i low_mask = _mm_set1_epi8(0x0f), eight = _mm_set1_epi8(8);
-    for (int64_t i = 0; i < n / 32; ++i, b += 18, dst += 32) {
+    const __m128i low_mask = _mm_set1_epi8(0x0f), fifth_bit = _mm_set1_epi8(16);
+    for (int64_t i = 0; i < n / 32; ++i, b += kTypeSize, dst += 32) {
         const __m512 d = _mm512_set1_ps(half_at(b));
-        const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 2));
-        const __m128i lo = _mm_sub_epi8(_mm_and_si128(q, low_mask), eight);
-        const __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(q, 4), low_mask), eight);
-        _mm512_storeu_ps(dst, _mm512_mul_ps(i8x16_to_ps(lo), d));
-        _mm512_storeu_ps(dst + 16, _mm512_mul_ps(i8x16_to_ps(hi), d));
+        const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + kHeader + kQhBytes));
+        __m128i lo = _mm_and_si128(q, low_mask);                     // values 0..15
+        __m128i hi = _mm_and_si128(_mm_srli_epi16(q, 4), low_mask);  // values 16..31
+        if constexpr (kFiveBits) {
+            uint32_t qh;
+            std::memcpy(&qh, b + kHeader, 4);
+            lo = _mm_or_si128(lo, _mm_maskz_mov_epi8(static_cast<__mmask16>(qh), fifth_bit));
+            hi = _mm_or_si128(hi, _mm_maskz_mov_epi8(static_cast<__mmask16>(qh >> 16), fifth_bit));
+        }
+        if constexpr (kHasMin) {
+            const __m512 m = _mm512_set1_ps(half_at(b + 2));
+            _mm512_storeu_ps(dst, _mm512_add_ps(_mm512_mul_ps(u8x16_to_ps(lo), d), m));
+            _mm512_storeu_ps(dst + 16, _mm512_add_ps(_mm512_mul_ps(u8x16_to_ps(hi), d), m));
+        } else {
+            const __m128i offset = _mm_set1_epi8(kOffset);
+            _mm512_storeu_ps(dst, _mm512_mul_ps(i8x16_to_ps(_mm_sub_epi8(lo, offset)), d));
+            _mm512_storeu_ps(dst + 16, _mm512_mul_ps(i8x16_to_ps(_mm_sub_epi8(hi, offset)), d));
+        }
+    }
+}
+
+// Q8_K: [d: f32][qs: 256 x i8][bsums: 16 x i16]; y = d * q.
+void dequantize_q8_k_avx512(const void* src, float* dst, int64_t n) {
+    const auto* b = static_cast<const uint8_t*>(src);
+    for (int64_t i = 0; i < n / 256; ++i, b += 292) {
+        float d_scalar;
+        std::memcpy(&d_scalar, b, 4);
+        const __m512 d = _mm512_set1_ps(d_scalar);
+        const auto* qs = reinterpret_cast<const __m128i*>(b + 4);
+        for (int k = 0; k < 16; ++k, dst += 16)
+            _mm512_storeu_ps(dst, _mm512_mul_ps(d, i8x16_to_ps(_mm_loadu_si128(qs + k))));
+    }
+}
+
+// 16 bytes of two 4-bit indices into a 16-entry int8 table -> 32 values
+// table[index] * d (low nibbles first, then high nibbles).
+inline void store_table_nibbles(float* y, const uint8_t* qs, __m128i table, __m512 d) {
+    const __m128i low_mask = _mm_set1_epi8(0x0f);
+    const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+    const __m128i lo = _mm_shuffle_epi8(table, _mm_and_si128(q, low_mask));
+    const __m128i hi = _mm_shuffle_epi8(table, _mm_and_si128(_mm_srli_epi16(q, 4), low_mask));
+    _mm512_storeu_ps(y, _mm512_mul_ps(i8x16_to_ps(lo), d));
+    _mm512_storeu_ps(y + 16, _mm512_mul_ps(i8x16_to_ps(hi), d));
+}
+
+// IQ4_NL levels (ggml's kvalues_iq4nl), as a shuffle table.
+inline __m128i iq4_level_table() {
+    return _mm_setr_epi8(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
+}
+
+// IQ4_NL: [d: f16][qs: 16]; y = d * level[nibble].
+void dequantize_iq4_nl_avx512(const void* src, float* dst, int64_t n) {
+    const auto* b = static_cast<const uint8_t*>(src);
+    const __m128i table = iq4_level_table();
+    for (int64_t i = 0; i < n / 32; ++i, b += 18, dst += 32)
+        store_table_nibbles(dst, b + 2, table, _mm512_set1_ps(half_at(b)));
+}
+
+// MXFP4: [e: E8M0][qs: 16]; y = (2 * E2M1 value) * 2^(e - 128).
+void dequantize_mxfp4_avx512(const void* src, float* dst, int64_t n) {
+    const auto* b = static_cast<const uint8_t*>(src);
+    const __m128i table = _mm_setr_epi8(0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12);
+    for (int64_t i = 0; i < n / 32; ++i, b += 17, dst += 32) {
+        const uint8_t e = b[0];
+        const uint32_t bits =
+            e < 2 ? (0x00200000u << e) : (static_cast<uint32_t>(e - 1) << 23);  // 2^(e - 128)
+        float scale;
+        std::memcpy(&scale, &bits, 4);
+        store_table_nibbles(dst, b + 1, table, _mm512_set1_ps(scale));
     }
 }
 
@@ -161,13 +234,25 @@ DequantizeFn avx512_dequantize(TypeId type) {
         case TypeId::Q8_0:
             return dequantize_q8_0_avx512;
         case TypeId::Q4_0:
-            return dequantize_q4_0_avx512;
+            return dequantize_legacy_avx512<false, false>;
+        case TypeId::Q4_1:
+            return dequantize_legacy_avx512<true, false>;
+        case TypeId::Q5_0:
+            return dequantize_legacy_avx512<false, true>;
+        case TypeId::Q5_1:
+            return dequantize_legacy_avx512<true, true>;
+        case TypeId::Q8_K:
+            return dequantize_q8_k_avx512;
+        case TypeId::IQ4_NL:
+            return dequantize_iq4_nl_avx512;
+        case TypeId::MXFP4:
+            return dequantize_mxfp4_avx512;
         case TypeId::Q4_K:
             return dequantize_q4_k_avx512;
         case TypeId::Q6_K:
             return dequantize_q6_k_avx512;
         default:
-            return nullptr;
+            return detail::avx512_dequantize_kquants(type);
     }
 }
 

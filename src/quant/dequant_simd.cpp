@@ -5,8 +5,12 @@
 namespace ql::quant {
 
 DequantizeFn best_dequantize(TypeId type) {
-    if (cpu_features().avx512_kernels()) {
+    const CpuFeatures& cpu = cpu_features();
+    if (cpu.avx512_kernels()) {
         if (DequantizeFn f = avx512_dequantize(type)) return f;
+    }
+    if (cpu.avx2_kernels()) {
+        if (DequantizeFn f = avx2_dequantize(type)) return f;
     }
     return type_traits(type).dequantize;
 }

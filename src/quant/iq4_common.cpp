@@ -66,7 +66,9 @@ constexpr std::array<uint8_t, kTableBins> kLevelTable = make_level_table();
 int nearest_iq4_level(double v) {
     if (!(v >= kTableLow)) return 0;  // also -Inf
     if (v >= kTableHigh) return 15;
-    return kLevelTable[static_cast<int>((v - kTableLow) * 2.0)];
+    // (v - low) may round up to the table's end for v just below kTableHigh.
+    const int bin = static_cast<int>((v - kTableLow) * 2.0);
+    return kLevelTable[static_cast<size_t>(std::min(bin, kTableBins - 1))];
 }
 
 void iq4_weights(const float* importance, int n, double* w) {

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -131,8 +132,11 @@ class ScratchDir {
   public:
     ScratchDir() {
         const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        path_ = fs::temp_directory_path() / ("ql_test_" + std::to_string(::getpid()) + "_" +
-                                             info->test_suite_name() + "_" + info->name());
+        std::string leaf = "ql_test_" + std::to_string(::getpid()) + "_" + info->test_suite_name() +
+                           "_" + info->name();
+        // Parameterised tests are named "Prefix/Suite" and "Test/Param": one flat directory.
+        std::replace(leaf.begin(), leaf.end(), '/', '_');
+        path_ = fs::temp_directory_path() / leaf;
         fs::remove_all(path_);
         fs::create_directories(path_);
     }

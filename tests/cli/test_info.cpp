@@ -111,3 +111,56 @@ TEST(CliInfo, TextSummaryIsAligned) {
 
 }  // namespace
 }  // namespace ql::test
+
+namespace ql::test {
+namespace {
+
+// Writes `ts` as a two-part split model (llama.cpp's naming and split.* keys);
+// returns the path of the first part.
+std::string write_two_part_split(const ScratchDir& dir, const std::vector<TinyTensor>& ts,
+                                 const gguf::GgufFile& metadata_source) {
+    const size_t half = ts.size() / 2;
+    for (int part = 0; part < 2; ++part) {
+        gguf::GgufWriter w(gguf::make_split_name(dir / "split", part + 1, 2));
+        if (part == 0) w.copy_metadata(metadata_source);
+        w.set("split.no", gguf::Value::u32(static_cast<uint32_t>(part)));
+        w.set("split.count", gguf::Value::u32(2));
+        w.set("split.tensors.count", gguf::Value::i32(static_cast<int32_t>(ts.size())));
+        std::vector<const void*> data;
+        for (size_t i = part == 0 ? 0 : half; i < (part == 0 ? half : ts.size()); ++i) {
+            w.add_tensor(ts[i].name, ts[i].type, ts[i].shape);
+            data.push_back(ts[i].data.data());
+        }
+        w.write_all(data);
+    }
+    return gguf::make_split_name(dir / "split", 1, 2);
+}
+
+TEST(CliInfo, SplitModelReadsAsOneAndQuantizesToOneFile) {
+    ScratchDir dir;
+    TinyModelOptions o;
+    o.n_layer = 1;
+    const auto ts = write_tiny_model(dir / "whole.gguf", o);
+    const Expected e = expected_counts(ts, 1, 1);
+    const std::string first =
+        write_two_part_split(dir, ts, gguf::GgufFile::open(dir / "whole.gguf"));
+
+    RunResult r = run_quantlab({"info", first, "--json"}, dir);
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["n_files"], 2);
+    EXPECT_EQ(j["n_tensors"].get<size_t>(), ts.size());
+    EXPECT_EQ(j["n_params"].get<uint64_t>(), e.n_params);
+
+    r = run_quantlab({"quantize", first, dir / "q.gguf", "--type", "Q8_0"}, dir);
+    ASSERT_EQ(r.status, 0) << r.err;
+    r = run_quantlab({"info", dir / "q.gguf", "--json"}, dir);
+    ASSERT_EQ(r.status, 0) << r.err;
+    j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["n_files"], 1);
+    EXPECT_EQ(j["n_tensors"].get<size_t>(), ts.size());
+    EXPECT_FALSE(j["metadata"].contains("split.count"));
+}
+
+}  // namespace
+}  // namespace ql::test

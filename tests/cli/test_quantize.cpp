@@ -114,7 +114,7 @@ TEST(CliQuantize, SameBitsWithOneOrTwoThreads) {
     for (const char* threads : {"1", "2"}) {
         const RunResult r = run_quantlab(
             {"quantize", dir / "in.gguf", dir / (std::string("out") + threads + ".gguf"), "--type",
-             "Q5_K", "--threads", threads},
+             "Q4_0", "--threads", threads},
             dir);
         ASSERT_EQ(r.status, 0) << r.err;
     }
@@ -300,6 +300,31 @@ TEST(CliCompareWeights, OverallErrorMatchesDirectComputation) {
     EXPECT_NEAR(j["overall_rel_rmse"].get<double>(), std::sqrt(diff / ref), 1e-9);
     EXPECT_GT(j["overall_rel_rmse"].get<double>(), 0.01);
     EXPECT_EQ(j["tensors"].size(), original.size());
+}
+
+}  // namespace
+}  // namespace ql::test
+
+namespace ql::test {
+namespace {
+
+TEST(CliQuantize, RepeatedOverridesEachTakeOneValue) {
+    ScratchDir dir;
+    write_tiny_model(dir / "in.gguf", small_model());
+    // The output name after the overrides must stay a positional argument.
+    const RunResult r =
+        run_quantlab({"quantize", dir / "in.gguf", "--override", "ffn_.*=q4_0", "--override",
+                      "attn_q=Q5_0", dir / "out.gguf", "--type", "Q8_0", "--dry-run", "--json"},
+                     dir);
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::map<std::string, std::string> to;
+    const auto j = nlohmann::json::parse(r.out);
+    for (const auto& t : j["tensors"])
+        to[t["name"].get<std::string>()] = t["to"].get<std::string>();
+    EXPECT_EQ(to["blk.0.ffn_up.weight"], "Q4_0");
+    EXPECT_EQ(to["blk.0.attn_q.weight"], "Q5_0");
+    EXPECT_EQ(to["blk.0.attn_k.weight"], "Q8_0");
+    EXPECT_FALSE(fs::exists(dir / "out.gguf"));
 }
 
 }  // namespace

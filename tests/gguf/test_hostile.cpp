@@ -3,11 +3,34 @@
 // or a huge allocation.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstdlib>
+#include <new>
 #include <random>
 
 #include "gguf/gguf.hpp"
 #include "gguf_builder.hpp"
 #include "gguf_test_util.hpp"
+
+// The largest single allocation since the last reset, to check that hostile
+// counts and lengths never make the reader allocate what the file cannot back.
+static std::atomic<size_t> g_largest_allocation{0};
+
+void* operator new(size_t n) {
+    size_t seen = g_largest_allocation.load(std::memory_order_relaxed);
+    while (n > seen && !g_largest_allocation.compare_exchange_weak(seen, n)) {
+    }
+    if (void* p = std::malloc(n ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+// GCC sees malloc/free behind the replaced new/delete pair and warns wrongly.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void operator delete(void* p) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, size_t) noexcept {
+    std::free(p);
+}
 
 namespace ql::gguf {
 namespace {
@@ -18,9 +41,13 @@ using test::GgufBytes;
 const std::string kName = "hostile.gguf";
 constexpr uint32_t kF32 = 0, kQ4_K = 12;
 
+// Expects `b` to be rejected with a message containing `fragment`, having
+// allocated nothing much bigger than the file itself.
 void expect_rejected(const GgufBytes& b, const std::string& fragment) {
+    g_largest_allocation = 0;
     expect_input_error([&] { GgufFile::parse(b.bytes.data(), b.bytes.size(), kName); }, kName,
                        fragment);
+    EXPECT_LE(g_largest_allocation.load(), 4096 + 8 * b.bytes.size()) << fragment;
 }
 
 // A file with one metadata pair and one F32 tensor of `n` values at `offset`.
@@ -107,11 +134,26 @@ TEST(GgufHostile, BadShapes) {
     expect_rejected(one_tensor({int64_t(1) << 40, int64_t(1) << 40}),
                     "tensor 't' element count overflows int64");
     expect_rejected(one_tensor({INT64_MAX, 2}), "overflows int64");
+    expect_rejected(one_tensor({0, int64_t(1) << 40, int64_t(1) << 40}), "overflows int64");
     expect_rejected(one_tensor({100}, kQ4_K),
                     "100 values per row, not a multiple of the block size 256");
     GgufBytes long_name;
     long_name.header(1, 0).tensor(std::string(64, 'n'), {8}, kF32, 0).pad().zeros(32);
     expect_rejected(long_name, "longer than 63 bytes");
+}
+
+TEST(GgufHostile, NamesInMessagesStayOnOneLine) {
+    GgufBytes b;
+    b.header(0, 2).kv_u32("evil\nkey\x1b[31m", 1).kv_u32("evil\nkey\x1b[31m", 2);
+    expect_rejected(b, "duplicate metadata key 'evil\\x0akey\\x1b[31m'");
+    GgufBytes long_key;
+    long_key.header(0, 2).kv_u32(std::string(5000, 'k'), 1).kv_u32(std::string(5000, 'k'), 2);
+    try {
+        GgufFile::parse(long_key.bytes.data(), long_key.bytes.size(), kName);
+        ADD_FAILURE() << "accepted a duplicate key";
+    } catch (const InputError& e) {
+        EXPECT_LT(std::string(e.what()).size(), 200u) << "long names are cut";
+    }
 }
 
 TEST(GgufHostile, UnknownTypeIds) {

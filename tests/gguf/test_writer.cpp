@@ -83,6 +83,28 @@ TEST(GgufWriter, PeerFileRewritesByteForByte) {
     EXPECT_TRUE(slurp(dir.file("manual.gguf")) == slurp(peer_file()));
 }
 
+TEST(GgufWriter, TrimUnitDimsLikeGgml) {
+    ScratchDir dir("trim");
+    for (bool trim : {false, true}) {
+        GgufWriter w(dir.file("m.gguf"));
+        w.set_trim_unit_dims(trim);
+        w.add_tensor("a", quant::TypeId::F32, {4, 1, 1});
+        w.add_tensor("b", quant::TypeId::F32, {4, 1, 2, 1});
+        w.add_tensor("c", quant::TypeId::F32, {1, 1});
+        const std::vector<float> x(8, 0.5f);
+        w.write_all({x.data(), x.data(), x.data()});
+        const GgufFile f = GgufFile::open(dir.file("m.gguf"));
+        using Shape = std::vector<int64_t>;
+        const Shape a = trim ? Shape{4} : Shape{4, 1, 1};
+        const Shape b = trim ? Shape{4, 1, 2} : Shape{4, 1, 2, 1};
+        const Shape c = trim ? Shape{1} : Shape{1, 1};
+        EXPECT_EQ(f.tensors()[0].shape, a);
+        EXPECT_EQ(f.tensors()[1].shape, b);
+        EXPECT_EQ(f.tensors()[2].shape, c);
+        EXPECT_EQ(f.tensors()[1].n_bytes, 32u);
+    }
+}
+
 TEST(GgufWriter, SetReplacesInPlaceAndRemoveDeletes) {
     ScratchDir dir("set");
     GgufWriter w(dir.file("m.gguf"), 2);

@@ -181,6 +181,18 @@ TEST(Synth, WeightsAreNotDegenerate) {
     double ss = 0;
     for (float v : up) ss += static_cast<double>(v) * v;
     EXPECT_NEAR(std::sqrt(ss / static_cast<double>(up.size())), 1.0 / std::sqrt(c.n_embd), 0.01);
+
+    // The output row of <|endoftext|> (last id) is shrunk so generation rarely stops early.
+    const auto out = values_of(*f.find_tensor("output.weight"));
+    auto row_rms = [&](int64_t r) {
+        double sum = 0;
+        for (int64_t k = 0; k < c.n_embd; ++k) {
+            const double v = out[static_cast<size_t>(r * c.n_embd + k)];
+            sum += v * v;
+        }
+        return std::sqrt(sum / static_cast<double>(c.n_embd));
+    };
+    EXPECT_LT(row_rms(c.n_vocab - 1), 0.1 * row_rms(c.n_vocab - 2));
 }
 
 TEST(Synth, SyntheticTokenizerIsConsistent) {

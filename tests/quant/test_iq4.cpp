@@ -99,6 +99,18 @@ TEST(Iq4, NearestLevel) {
     EXPECT_EQ(quant::nearest_iq4_level(-INFINITY), 0);
     EXPECT_EQ(quant::nearest_iq4_level(6.9), 8);  // 1 and 13: cut at 7
     EXPECT_EQ(quant::nearest_iq4_level(7.1), 9);
+    // Just below the lookup table's ends (rounding must not step outside it).
+    EXPECT_EQ(quant::nearest_iq4_level(std::nextafter(114.0, 0.0)), 15);
+    EXPECT_EQ(quant::nearest_iq4_level(std::nextafter(-128.0, 0.0)), 0);
+    EXPECT_EQ(quant::nearest_iq4_level(-128.0), 0);
+    for (double v = -140; v < 130; v += 0.0625) {  // agrees with a plain scan
+        int best = 0;
+        for (int i = 1; i < 16; ++i)
+            if (std::fabs(v - quant::kIq4Levels[i]) < std::fabs(v - quant::kIq4Levels[best]))
+                best = i;
+        const double gap = std::fabs(v - quant::kIq4Levels[quant::nearest_iq4_level(v)]);
+        EXPECT_EQ(gap, std::fabs(v - quant::kIq4Levels[best])) << v;
+    }
 }
 
 TEST(Iq4, ExtremeRowsStayFiniteAndNoWorseThanZeros) {
