@@ -21,11 +21,17 @@ for mix in Q8_0 Q4_K_M IQ4_XS Q2_K; do
   "$QL" quantize "$OUT/tiny-f16.gguf" "$OUT/tiny-$mix.gguf" --mix "$mix"
 done
 
-step "4. compare: size, bits per weight, effective capacity"
-printf '%-10s %12s %8s %14s\n' file bytes bpw capacity_gbit
-for f in "$OUT"/tiny-*.gguf; do
-  "$QL" info "$f" --json | python3 -c '
-import json, os, sys
-j = json.load(sys.stdin); f = sys.argv[1]
-print(f"{os.path.basename(f)[5:-5]:<10} {os.path.getsize(f):>12} {j[\"bpw\"]:>8.3f} {j[\"capacity_gbit\"]:>14.4f}")' "$f"
-done
+step "4. compare: size, bits per weight, effective capacity, weight error against F16"
+summary() {  # file -> "bytes bpw capacity rel_rmse"
+  python3 - "$1" "$QL" <<'PY'
+import json, os, subprocess, sys
+f, ql = sys.argv[1], sys.argv[2]
+info = json.loads(subprocess.check_output([ql, "info", f, "--json"]))
+ref = f.replace(os.path.basename(f), "tiny-f16.gguf")
+cmp = json.loads(subprocess.check_output([ql, "compare-weights", ref, f, "--json"]))
+name = os.path.basename(f)[5:-5]
+print(f"{name:<10} {os.path.getsize(f):>12} {info['bpw']:>8.3f} {info['capacity_gbit']:>14.4f} {cmp['overall_rel_rmse']:>10.5f}")
+PY
+}
+printf '%-10s %12s %8s %14s %10s\n' file bytes bpw capacity_gbit rel_rmse
+for mix in f16 Q8_0 Q4_K_M IQ4_XS Q2_K; do summary "$OUT/tiny-$mix.gguf"; done

@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/cmd_compare_weights.hpp"
+#include "cli/commands.hpp"
 #include "gguf/gguf.hpp"
 #include "util/error.hpp"
 

@@ -16,7 +16,6 @@
 #include "alloc/imatrix.hpp"
 #include "alloc/mix.hpp"
 #include "alloc/quantize_model.hpp"
-#include "cli/cmd_compare_weights.hpp"
 #include "cli/commands.hpp"
 #include "cli/model_summary.hpp"
 #include "gguf/gguf.hpp"
@@ -232,7 +231,6 @@ void register_quantize(CLI::App& app, int& status) {
         status = 0;
     });
     // Its benchmark companion; registered here until main.cpp lists it itself.
-    register_compare_weights(app, status);
 }
 
 }  // namespace ql::cli

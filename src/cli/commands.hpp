@@ -10,5 +10,6 @@ void register_info(CLI::App& app, int& status);
 void register_dump(CLI::App& app, int& status);
 void register_quantize(CLI::App& app, int& status);
 void register_generate(CLI::App& app, int& status);
+void register_compare_weights(CLI::App& app, int& status);  // hidden: for benchmarks
 
 }  // namespace ql::cli

@@ -17,12 +17,14 @@ namespace {
 using kq::Code;
 using kq::kSuperBlock;
 
-// ---- shapes: {sub_size, q_lo, q_hi, scale_lo, scale_hi, min_hi, radius, n_starts}
+// ---- shapes: {sub_size, q_lo, q_hi, scale_lo, scale_hi, min_hi, n_starts, fan_steps}
+// One starting super-scale: more bought under 0.3% of error on the quant-error
+// set at twice the time. The formats with many levels need a narrower fan.
 
 constexpr kq::Shape kQ2Shape{16, 0, 3, 0, 15, 15, 1, 2};
 constexpr kq::Shape kQ3Shape{16, -4, 3, -32, 31, 0, 1, 2};
 constexpr kq::Shape kQ4Shape{32, 0, 15, 0, 63, 63, 1, 2};
-constexpr kq::Shape kQ5Shape{32, 0, 31, 0, 63, 63, 1, 2};
+constexpr kq::Shape kQ5Shape{32, 0, 31, 0, 63, 63, 1, 1};
 constexpr kq::Shape kQ6Shape{16, -32, 31, -128, 127, 0, 1, 1};
 
 // ---- shared bit layouts

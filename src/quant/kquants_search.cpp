@@ -12,16 +12,23 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kHalfMax = 65504.0;
-constexpr int kMaxIterations = 6;
+constexpr int kPolishRounds = 1;
+// Descent rounds per starting point: after the second refit of d, dmin the
+// error rarely moves by more than a part in 10^4 (measured on the quant-error
+// set), so more rounds cost time for nothing.
+constexpr int kMaxIterations = 2;
 
 // Nearest integer (halves to even) of v clamped to [lo, hi]. Adding and
 // removing 1.5 * 2^52 rounds in the double adder, which is much cheaper than
 // a libm call in the inner loops.
-int round_clamp(double v, int lo, int hi) {
-    if (!(v > lo)) return lo;  // also catches NaN
-    if (!(v < hi)) return hi;
+double round_clamp_real(double v, double lo, double hi) {
     constexpr double kRounder = 6755399441055744.0;
-    return static_cast<int>((v + kRounder) - kRounder);
+    v = v > lo ? v : lo;  // also maps NaN to lo; both compile to min/max, no branch
+    v = v < hi ? v : hi;
+    return (v + kRounder) - kRounder;
+}
+int round_clamp(double v, int lo, int hi) {
+    return static_cast<int>(round_clamp_real(v, lo, hi));
 }
 
 // Real-valued fit of one sub-block: x ~ a * level - b (b == 0 without mins).
@@ -31,61 +38,64 @@ struct SubFit {
     double err = kInf;
 };
 
-// Weighted least squares for x ~ a * l + c over fixed levels l, with c <= 0
-// (an offset that only lowers values, as the format's mins do) and a >= 0
-// unless `signed_scale`. Without `with_offset`, c is 0.
-SubFit fit_levels(const float* x, const float* w, const int* l, int n, bool with_offset,
-                  bool signed_scale) {
-    double sw = 0, sl = 0, sll = 0, sx = 0, slx = 0;
+// Weighted moments of one sub-block's values x and candidate levels l.
+struct Moments {
+    double sw = 0, sx = 0, sxx = 0;  // fixed per sub-block: sum w, sum w x, sum w x^2
+    double sl = 0, sll = 0, slx = 0;  // depend on the levels: sum w l, w l^2, w l x
+};
+
+Moments value_moments(const float* x, const float* w, int n) {
+    Moments m;
     for (int i = 0; i < n; ++i) {
-        sw += w[i];
-        sl += w[i] * l[i];
-        sll += w[i] * l[i] * l[i];
-        sx += w[i] * x[i];
-        slx += w[i] * l[i] * double(x[i]);
+        m.sw += w[i];
+        m.sx += w[i] * double(x[i]);
+        m.sxx += w[i] * double(x[i]) * x[i];
     }
+    return m;
+}
+
+// Fills the level moments of `m` for levels l = round(x * mul + add) clamped
+// to [lo, hi] (one pass, nothing stored).
+void level_moments(const float* x, const float* w, int n, double mul, double add, int lo, int hi,
+                   Moments& m) {
+    double sl = 0, sll = 0, slx = 0;
+    for (int i = 0; i < n; ++i) {
+        const double l = round_clamp_real(x[i] * mul + add, lo, hi);
+        const double wl = w[i] * l;
+        sl += wl;
+        sll += wl * l;
+        slx += wl * x[i];
+    }
+    m.sl = sl, m.sll = sll, m.slx = slx;
+}
+
+// Weighted least squares for x ~ a * l + c over the levels behind `m`, with
+// c <= 0 (an offset that only lowers values, as the format's mins do) and
+// a >= 0 unless `signed_scale`. Without `with_offset`, c is 0.
+SubFit solve_fit(const Moments& m, bool with_offset, bool signed_scale) {
     double a = 0, c = 0;
-    const double det = sw * sll - sl * sl;
+    const double det = m.sw * m.sll - m.sl * m.sl;
     if (with_offset && det > 0) {
-        a = (sw * slx - sl * sx) / det;
-        c = (sll * sx - sl * slx) / det;
+        a = (m.sw * m.slx - m.sl * m.sx) / det;
+        c = (m.sll * m.sx - m.sl * m.slx) / det;
     }
     if (!with_offset || !(det > 0) || c > 0) {
         c = 0;
-        a = sll > 0 ? slx / sll : 0;
+        a = m.sll > 0 ? m.slx / m.sll : 0;
     }
     if (!signed_scale && a < 0) {
         a = 0;
-        c = with_offset && sw > 0 ? std::min(sx / sw, 0.0) : 0;
+        c = with_offset && m.sw > 0 ? std::min(m.sx / m.sw, 0.0) : 0;
     }
-    SubFit fit{a, -c, 0};
-    for (int i = 0; i < n; ++i) {
-        const double diff = a * l[i] + c - x[i];
-        fit.err += w[i] * diff * diff;
-    }
-    return fit;
+    // sum w (a l + c - x)^2 expanded in the moments: no second pass.
+    const double err =
+        m.sxx + a * a * m.sll + c * c * m.sw + 2 * (a * c * m.sl - a * m.slx - c * m.sx);
+    return SubFit{a, -c, std::max(err, 0.0)};
 }
 
-// Levels for x under the real-valued fit (a, b), written to l.
-void levels_for(const Shape& sh, const float* x, const SubFit& f, int* l) {
-    for (int i = 0; i < sh.sub_size; ++i)
-        l[i] = f.a != 0 ? round_clamp((x[i] + f.b) / f.a, sh.q_lo, sh.q_hi) : 0;
-}
-
-// Improves a fit by alternating level assignment and least squares.
-SubFit polish_fit(const Shape& sh, const float* x, const float* w, SubFit best) {
-    int l[32];  // [sub_size] levels
-    for (int it = 0; it < 4; ++it) {
-        levels_for(sh, x, best, l);
-        SubFit f = fit_levels(x, w, l, sh.sub_size, sh.has_min(), !sh.has_min());
-        if (!(f.err < best.err)) break;
-        best = f;
-    }
-    return best;
-}
-
-// Best real-valued (a, b) for one sub-block, trying a fan of scales that map
-// the extreme value(s) near the outermost levels.
+// Best real-valued (a, b) for one sub-block: a fan of scales that map the
+// extreme value(s) near the outermost levels, then rounds of "levels for the
+// fit, refit for the levels".
 SubFit fit_sub_block(const Shape& sh, const float* x, const float* w) {
     const int n = sh.sub_size;
     double lo = 0, hi = 0, extreme = 0;
@@ -94,95 +104,106 @@ SubFit fit_sub_block(const Shape& sh, const float* x, const float* w) {
         hi = std::max(hi, double(x[i]));
         if (std::fabs(x[i]) > std::fabs(extreme)) extreme = x[i];
     }
-    SubFit best{0, 0, 0};
-    for (int i = 0; i < n; ++i) best.err += w[i] * double(x[i]) * x[i];
+    Moments m = value_moments(x, w, n);
+    SubFit best{0, 0, m.sxx};
     if (hi == lo) return best;  // all zero
-    int l[32];                  // [sub_size] candidate levels
-    constexpr int kSteps = 10;
-    constexpr double kStep = 0.1;
-    for (int k = -kSteps; k <= kSteps; ++k) {
-        for (int side = 0; side < (sh.has_min() ? 1 : 2); ++side) {
-            if (sh.has_min()) {  // map [lo, hi] onto [0, q_hi + delta]
+    const bool with_min = sh.has_min();
+    // A coarse fan (scales half a level apart) followed by polishing finds fits
+    // within a part in 10^3 of a fine one; the integer search absorbs that.
+    constexpr double kStep = 0.5;
+    for (int k = -sh.fan_steps; k <= sh.fan_steps; ++k) {
+        for (int side = 0; side < (with_min ? 1 : 2); ++side) {
+            if (with_min) {  // map [lo, hi] onto [0, q_hi + delta]
                 const double iscale = (sh.q_hi + k * kStep) / (hi - lo);
-                for (int i = 0; i < n; ++i) l[i] = round_clamp((x[i] - lo) * iscale, 0, sh.q_hi);
+                level_moments(x, w, n, iscale, -lo * iscale, 0, sh.q_hi, m);
             } else {  // map the extreme value onto the lowest or the highest level
                 const double target = side == 0 ? sh.q_lo - k * kStep : sh.q_hi + k * kStep;
-                const double iscale = target / extreme;
-                for (int i = 0; i < n; ++i) l[i] = round_clamp(x[i] * iscale, sh.q_lo, sh.q_hi);
+                level_moments(x, w, n, target / extreme, 0, sh.q_lo, sh.q_hi, m);
             }
-            SubFit f = fit_levels(x, w, l, n, sh.has_min(), !sh.has_min());
+            const SubFit f = solve_fit(m, with_min, !with_min);
             if (f.err < best.err) best = f;
         }
     }
-    return polish_fit(sh, x, w, best);
+    for (int it = 0; it < kPolishRounds && best.a != 0; ++it) {
+        level_moments(x, w, n, 1.0 / best.a, best.b / best.a, sh.q_lo, sh.q_hi, m);
+        const SubFit f = solve_fit(m, with_min, !with_min);
+        if (!(f.err < best.err)) break;
+        best = f;
+    }
+    return best;
 }
 
 // Weighted squared error of one sub-block for integer scale s and min m under
 // super-scales d, dmin; the reconstruction is computed exactly as the
-// dequantizer does it (float products, no fused multiply-add).
+// dequantizer does it (float products, no fused multiply-add). Gives up (and
+// returns a value above give_up) once a chunk of 8 values has passed give_up.
 double sub_block_error(const Shape& sh, const float* x, const float* w, float d, float dmin, int s,
                        int m, int8_t* q_out, double give_up = kInf) {
     const float dl = d * static_cast<float>(s);
     const float ml = dmin * static_cast<float>(m);
-    const double inv = dl != 0 ? 1.0 / dl : 0;
-    const int zero_level = std::clamp(0, sh.q_lo, sh.q_hi);
+    const double inv = dl != 0 ? 1.0 / dl : 0;  // 0 sends every value to level 0 (clamped)
     double err = 0;
-    for (int i = 0; i < sh.sub_size; ++i) {
-        const int l =
-            dl != 0 ? round_clamp((x[i] + double(ml)) * inv, sh.q_lo, sh.q_hi) : zero_level;
-        const float v = dl * static_cast<float>(l) - ml;
-        const double diff = double(v) - x[i];
-        err += w[i] * diff * diff;
-        if (q_out) q_out[i] = static_cast<int8_t>(l);
+    for (int i0 = 0; i0 < sh.sub_size; i0 += 8) {
+        for (int i = i0; i < i0 + 8; ++i) {
+            const int l = round_clamp((x[i] + double(ml)) * inv, sh.q_lo, sh.q_hi);
+            const float v = dl * static_cast<float>(l) - ml;
+            const double diff = double(v) - x[i];
+            err += w[i] * diff * diff;
+            if (q_out) q_out[i] = static_cast<int8_t>(l);
+        }
         if (err > give_up) return err;  // already worse than the best candidate
     }
     return err;
 }
 
-// Integers [from, to] around `ideal`: `radius` on each side of its floor and
-// ceiling, clipped to [lo, hi] (never empty).
-void int_window(double ideal, int radius, int lo, int hi, int& from, int& to) {
+// Floor of `ideal` clamped to [lo, hi - 1] (hi > lo), 0 for NaN: with
+// floor + 1 it brackets the ideal integer.
+int bracket_low(double ideal, int lo, int hi) {
     if (!(ideal == ideal)) ideal = 0;
-    const double base = std::clamp(std::floor(ideal), lo - 1.0, double(hi));
-    from = std::max(lo, static_cast<int>(base) - radius);
-    to = std::min(hi, static_cast<int>(base) + 1 + radius);
+    return static_cast<int>(std::clamp(std::floor(ideal), double(lo), hi - 1.0));
 }
 
-// Chooses the integer scale and min of sub-block j for the code's d, dmin
-// (keeping the current ones if nothing tried beats them), writes its levels
-// and returns its error.
+// The integer scale and min tried for one sub-block, with their error.
+struct Pick {
+    int s = 0, m = 0;
+    double err = kInf;
+};
+
+// Moves `p` along one axis (ds, dm = -1, 0 or +1) while that lowers the error.
+void walk(const Shape& sh, const float* x, const float* w, const Code& code, int ds, int dm,
+          int m_hi, Pick& p) {
+    for (;;) {
+        const int s = p.s + ds, m = p.m + dm;
+        if (s < sh.scale_lo || s > sh.scale_hi || m < 0 || m > m_hi) return;
+        const double e = sub_block_error(sh, x, w, code.d, code.dmin, s, m, nullptr, p.err);
+        if (!(e < p.err)) return;
+        p = {s, m, e};
+    }
+}
+
+// Chooses the integer scale and min of sub-block j for the code's d, dmin,
+// writes its levels and returns its error. Tries the integers bracketing the
+// real-valued fit, then walks outwards from the best one along each axis
+// while that helps (after a large move of d or dmin the optimum can lie
+// outside the bracket).
 double choose_sub_block(const Shape& sh, const float* x, const float* w, const SubFit& fit, int j,
                         Code& code) {
-    int s_from, s_to, m_from = 0, m_to = 0;
-    int_window(code.d != 0 ? fit.a / code.d : 0, sh.radius, sh.scale_lo, sh.scale_hi, s_from, s_to);
-    if (sh.has_min() && code.dmin != 0)
-        int_window(fit.b / code.dmin, sh.radius, 0, sh.min_hi, m_from, m_to);
-    int best_s = code.scale[j], best_m = code.min[j];
-    double best = sub_block_error(sh, x, w, code.d, code.dmin, best_s, best_m, nullptr);
-    for (int s = s_from; s <= s_to; ++s) {
-        for (int m = m_from; m <= m_to; ++m) {
-            const double e = sub_block_error(sh, x, w, code.d, code.dmin, s, m, nullptr, best);
-            if (e < best) best = e, best_s = s, best_m = m;
-        }
-    }
-    // Then walk to the best neighbour while that helps: after a large move of
-    // d or dmin the optimum can lie outside the window.
+    const int s_lo = bracket_low(code.d != 0 ? fit.a / code.d : 0, sh.scale_lo, sh.scale_hi);
     const int m_hi = sh.has_min() && code.dmin != 0 ? sh.min_hi : 0;
-    for (bool moved = true; moved;) {
-        moved = false;
-        const int s0 = best_s, m0 = best_m;
-        for (int s = std::max(sh.scale_lo, s0 - 1); s <= std::min(sh.scale_hi, s0 + 1); ++s) {
-            for (int m = std::max(0, m0 - 1); m <= std::min(m_hi, m0 + 1); ++m) {
-                if (s == s0 && m == m0) continue;
-                const double e = sub_block_error(sh, x, w, code.d, code.dmin, s, m, nullptr, best);
-                if (e < best) best = e, best_s = s, best_m = m, moved = true;
-            }
+    const int m_lo = m_hi > 0 ? bracket_low(fit.b / code.dmin, 0, m_hi) : 0;
+    Pick best;
+    for (int s = s_lo; s <= s_lo + 1; ++s) {
+        for (int m = m_lo; m <= std::min(m_lo + 1, m_hi); ++m) {
+            const double e = sub_block_error(sh, x, w, code.d, code.dmin, s, m, nullptr, best.err);
+            if (e < best.err) best = {s, m, e};
         }
     }
-    code.scale[j] = best_s;
-    code.min[j] = best_m;
+    walk(sh, x, w, code, best.s == s_lo ? -1 : 1, 0, m_hi, best);
+    if (m_hi > 0) walk(sh, x, w, code, 0, best.m == m_lo ? -1 : 1, m_hi, best);
+    code.scale[j] = best.s;
+    code.min[j] = best.m;
     int8_t* q = code.q.data() + j * sh.sub_size;
-    return sub_block_error(sh, x, w, code.d, code.dmin, best_s, best_m, q);
+    return sub_block_error(sh, x, w, code.d, code.dmin, best.s, best.m, q);
 }
 
 // Least-squares d, dmin for the code's integers and levels:
@@ -278,9 +299,10 @@ Code search_super_block(const Shape& sh, const float* x, const float* w) {
     const int n_starts = std::clamp(sh.n_starts, 1, int(std::size(kOffsets)));
     for (int k = 0; k < n_starts; ++k) {
         const double dmin0 = sh.has_min() ? b_max / (sh.min_hi + kOffsets[k]) : 0;
-        descend(sh, x, w, fits, a_extreme / (sh.scale_hi + kOffsets[k]), dmin0, best, best_err);
         if (sh.scale_lo < 0)
             descend(sh, x, w, fits, a_extreme / (sh.scale_lo - kOffsets[k]), 0, best, best_err);
+        else
+            descend(sh, x, w, fits, a_extreme / (sh.scale_hi + kOffsets[k]), dmin0, best, best_err);
     }
     return best;
 }

@@ -11,7 +11,8 @@
 // The search minimises the weighted squared error sum_i w[i] (x[i] - value)^2
 // in three steps: a free (real-valued) scale/offset fit per sub-block, then an
 // alternation between "choose the integer sub-scales/mins and levels for the
-// current d, dmin" and "refit d, dmin by least squares for the current
+// current d, dmin" (the integers bracketing the free fit, then a walk while
+// the error drops) and "refit d, dmin by least squares for the current
 // integers", started from a few initial super-scales. The best code seen is
 // kept, so the result is never worse than writing zeros.
 #pragma once
@@ -29,8 +30,8 @@ struct Shape {
     int q_lo, q_hi;          // range of the element levels
     int scale_lo, scale_hi;  // range of the integer sub-block scales
     int min_hi;              // integer sub-block mins are 0..min_hi; 0 = no mins
-    int radius;              // integers tried on each side of the ideal scale/min
-    int n_starts;            // initial super-scales tried (1..8; on both signs if signed)
+    int n_starts;            // initial super-scales tried (1..8)
+    int fan_steps;           // free fit: scales tried on each side of the extreme-value one
 
     int n_sub() const { return kSuperBlock / sub_size; }
     bool has_min() const { return min_hi > 0; }

@@ -12,11 +12,12 @@ namespace {
 
 constexpr int kMaxBlock = 256;  // largest block any caller passes
 
-// Nearest code of x for the stored scale dh within [qlo, qhi].
-inline int nearest_code(double x, float dh, int qlo, int qhi) {
-    if (dh == 0.0f) return 0;
-    const double t = std::round(x / static_cast<double>(dh));
-    return static_cast<int>(std::clamp(t, static_cast<double>(qlo), static_cast<double>(qhi)));
+// Rounds v to the nearest integer in [lo, hi] (halves to even); branch-free.
+inline double round_clamp(double v, double lo, double hi) {
+    constexpr double kRounder = 6755399441055744.0;  // 1.5 * 2^52
+    v = v > lo ? v : lo;
+    v = v < hi ? v : hi;
+    return (v + kRounder) - kRounder;
 }
 
 // fp16 codes next to h with the same sign (finite only), h itself first.
@@ -89,10 +90,8 @@ bool fit_affine(const float* x, const float* w, int n, const int* q, double& d, 
 }
 
 void assign_affine(const float* x, int n, int qmax, double d, double m, int* q) {
-    for (int i = 0; i < n; ++i) {
-        const double t = std::round((static_cast<double>(x[i]) - m) / d);
-        q[i] = static_cast<int>(std::clamp(t, 0.0, static_cast<double>(qmax)));
-    }
+    const double inv = 1.0 / d;
+    for (int i = 0; i < n; ++i) q[i] = static_cast<int>(round_clamp((x[i] - m) * inv, 0, qmax));
 }
 
 double affine_error(const float* x, const float* w, int n, const int* q, double d, double m) {
@@ -108,12 +107,9 @@ double affine_error(const float* x, const float* w, int n, const int* q, double 
 double stored_affine_error(const float* x, const float* w, int n, int qmax, float dh, float mh,
                            int* q) {
     double err = 0;
+    const double inv = dh > 0 ? 1.0 / double(dh) : 0;  // 0: every code 0
     for (int i = 0; i < n; ++i) {
-        int c = 0;
-        if (dh > 0) {
-            const double t = std::round((static_cast<double>(x[i]) - mh) / dh);
-            c = static_cast<int>(std::clamp(t, 0.0, static_cast<double>(qmax)));
-        }
+        const int c = static_cast<int>(round_clamp((x[i] - double(mh)) * inv, 0, qmax));
         q[i] = c;
         const float y = static_cast<float>(c) * dh + mh;  // as the dequantizer computes it
         const double diff = static_cast<double>(x[i]) - y;
@@ -166,6 +162,45 @@ void finish_affine(const float* x, const float* w, int n, int qmax, double d, do
     }
 }
 
+
+
+// sum w x q and sum w q^2 for the codes q = nearest(x * inv_scale) in [qlo, qhi].
+std::pair<double, double> code_sums(const float* x, const float* w, int n, double inv_scale,
+                                    int qlo, int qhi) {
+    double dot = 0, norm = 0;
+    for (int i = 0; i < n; ++i) {
+        const double q = round_clamp(x[i] * inv_scale, qlo, qhi);
+        dot += w[i] * q * x[i];
+        norm += w[i] * q * q;
+    }
+    return {dot, norm};
+}
+
+// Approximate least-squares scale for grids with many levels, where the exact
+// sweep (n * levels events, sorted) costs far more than it gains: a fan of
+// inverse scales that put the largest magnitude on or near the outermost
+// levels of either sign, each refitted once, the best (largest dot^2 / norm)
+// polished by two more rounds of "codes for the scale, scale for the codes".
+double fan_signed_scale(const float* x, const float* w, int n, int qlo, int qhi) {
+    double peak = 0;  // the value of largest magnitude
+    for (int i = 0; i < n; ++i)
+        if (std::fabs(x[i]) > std::fabs(peak)) peak = x[i];
+    if (peak == 0) return 0;
+    double best_gain = 0, best_d = 0;
+    auto consider = [&](double inv_scale) {
+        const auto [dot, norm] = code_sums(x, w, n, inv_scale, qlo, qhi);
+        if (!(norm > 0)) return;
+        if (dot * dot / norm > best_gain) best_gain = dot * dot / norm, best_d = dot / norm;
+    };
+    constexpr int kSteps = 3;
+    constexpr double kStep = 0.25;
+    for (int k = -kSteps; k <= kSteps; ++k) {
+        consider((qlo - k * kStep) / peak);
+        consider((qhi + k * kStep) / peak);
+    }
+    for (int round = 0; round < 2 && best_d != 0; ++round) consider(1.0 / best_d);
+    return best_d;
+}
 }  // namespace
 
 uint16_t half_clamped(double v) {
@@ -209,7 +244,9 @@ ScaledCodes finish_symmetric(const float* x, const float* w, int n, int qlo, int
         bool improved = false;
         for (int c = 0; c < count; ++c) {
             const float dh = fp16_to_f32(cand[c]);
-            for (int i = 0; i < n; ++i) codes[i] = nearest_code(x[i], dh, qlo, qhi);
+            const double inv = dh != 0 ? 1.0 / double(dh) : 0;  // 0: every code 0
+            for (int i = 0; i < n; ++i)
+                codes[i] = static_cast<int>(round_clamp(x[i] * inv, qlo, qhi));
             const double err = symmetric_error(x, w, n, dh, codes.data());
             if (err < best.error) {
                 best = {cand[c], err};
@@ -232,7 +269,9 @@ ScaledCodes finish_symmetric(const float* x, const float* w, int n, int qlo, int
 
 ScaledCodes quantize_symmetric(const float* x, const float* w, int n, int qlo, int qhi, int* q,
                                std::vector<ScaleEvent>& events) {
-    const double d = optimal_signed_scale(x, w, n, qlo, qhi, events);
+    // Few levels (ternary, 2-bit): the exact sweep is cheap. Many: the fan.
+    const double d = qhi - qlo >= 15 ? fan_signed_scale(x, w, n, qlo, qhi)
+                                     : optimal_signed_scale(x, w, n, qlo, qhi, events);
     return finish_symmetric(x, w, n, qlo, qhi, d, q);
 }
 
@@ -251,11 +290,13 @@ AffineCodes quantize_affine(const float* x, const float* w, int n, int qmax, int
 
     std::array<int, kMaxBlock> codes{};
     double best_cont = INFINITY, best_d = 0, best_m = 0;
-    // Starting points: scales that spread [lo, hi] over qmax-1 .. qmax+1.5 steps.
-    for (int step = -10; step <= 15; ++step) {
-        double d = (hi - lo) / (qmax + 0.1 * step);
+    // Starting points: scales that spread [lo, hi] over qmax-1 .. qmax+1.5
+    // steps; a quarter-step grid with two refits each matches a tenth-step
+    // grid with three to a part in 10^3 on the quant-error set.
+    for (int step = -4; step <= 6; ++step) {
+        double d = (hi - lo) / (qmax + 0.25 * step);
         double m = lo;
-        for (int iter = 0; iter < 3; ++iter) {
+        for (int iter = 0; iter < 2; ++iter) {
             assign_affine(x, n, qmax, d, m, codes.data());
             double fd = 0, fm = 0;
             if (!fit_affine(x, w, n, codes.data(), fd, fm)) break;
