@@ -27,5 +27,11 @@ ql_layer(quant DEPS ql_util)
 # must round exactly as it does.
 target_compile_options(ql_quant PRIVATE -ffp-contract=off)
 ql_layer(gguf DEPS ql_quant)
-ql_layer(model DEPS ql_gguf)
+ql_layer(kernels DEPS ql_quant)
+# The scalar dot products must round as ggml's generic code does (no contraction).
+target_compile_options(ql_kernels PRIVATE -ffp-contract=off)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+ql_layer(tokenizer DEPS ql_gguf PkgConfig::PCRE2)
+ql_layer(model DEPS ql_gguf ql_kernels ql_tokenizer)
 ql_layer(alloc DEPS ql_model)

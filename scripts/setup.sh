@@ -7,7 +7,7 @@ DEBIAN_PACKAGES=(
   build-essential cmake ninja-build pkg-config git python3
   clang libclang-rt-14-dev clang-format
   libgtest-dev libgmock-dev libbenchmark-dev
-  libcli11-dev nlohmann-json3-dev libfmt-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev libpcre2-dev
 )
 
 missing=()

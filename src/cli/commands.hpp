@@ -11,5 +11,6 @@ void register_dump(CLI::App& app, int& status);
 void register_quantize(CLI::App& app, int& status);
 void register_generate(CLI::App& app, int& status);
 void register_compare_weights(CLI::App& app, int& status);  // hidden: for benchmarks
+void register_tokenize(CLI::App&, int&);
 
 }  // namespace ql::cli

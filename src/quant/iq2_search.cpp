@@ -214,9 +214,11 @@ float free_step(const Codebook& book, const BlockInput& in, int first, int count
         return true;
     };
     // Largest magnitude mapped to ~ each level (flat blocks; IQ2_XXS has no
-    // all-25 or all-43 entry), then finely around the top level.
+    // all-25 or all-43 entry), then around the top level. (A step of 2 here
+    // and seven super scales below, 3% apart, were 1.5x slower for under 0.5%
+    // less error on the quant-error set.)
     for (float r : {8.0f, 12.5f, 17.0f, 21.0f, 25.0f}) try_step(amax / r);
-    for (int r = 26; r <= 52; r += 2) try_step(amax / static_cast<float>(r));
+    for (int r = 26; r <= 52; r += 6) try_step(amax / static_cast<float>(r));
     for (int polish = 0; polish < 2 && try_step(best_step); ++polish) {
     }
     return best_step;
@@ -340,7 +342,8 @@ void quantize_superblock(const Codebook& book, int subblock, const float* x,
     for (int i = 0; i < kSuperBlock; ++i) zero_err += in.w[i] * in.a[i] * in.a[i];
     if (!(max_step > 0)) return;
 
-    static const float kScaleFactors[] = {1.0f, 0.97f, 0.94f, 0.91f, 0.88f, 0.85f, 1.03f};
+    // Super scales tried around the one the widest block asks for.
+    static const float kScaleFactors[] = {1.0f, 0.96f, 0.92f, 0.88f, 1.04f};
     ScaleTrial best, trial;
     best.err = zero_err;
     uint16_t tried[std::size(kScaleFactors)] = {};

@@ -56,15 +56,13 @@ uint16_t fp16_clamped(float d) {
 }
 
 // Points of one 32-value block for block scale `db` (search units).
-Assignment assign_block(const Codebook& book, const float* a, const float* w, float db,
-                        bool exhaustive) {
+Assignment assign_block(const Codebook& book, const float* a, const float* w, float db) {
     Assignment r;
     const float inv = 1.0f / db;
     for (int k = 0; k < kSubBlock / 4; ++k) {
         float t[4];
         for (int i = 0; i < 4; ++i) t[i] = a[4 * k + i] * inv;
-        const int p =
-            exhaustive ? book.best_point_exhaustive(t, w + 4 * k) : book.best_point(t, w + 4 * k);
+        const int p = book.best_point(t, w + 4 * k);
         r.point[k] = static_cast<uint16_t>(p);
         const auto& g = book.point(p);
         for (int i = 0; i < 4; ++i) {
@@ -101,14 +99,16 @@ Fit fit_block(const Codebook& book, const float* a, const float* w) {
     const float peak = *std::max_element(a, a + kSubBlock);
     if (!(peak > 0)) return best;
     auto consider = [&](float db) {
-        const Assignment as = assign_block(book, a, w, db, false);
+        const Assignment as = assign_block(book, a, w, db);
         if (!(as.gg > 0) || !(as.xg > 0)) return;
         const double err = zero_err - as.xg * as.xg / as.gg;
         if (err < best.err) best = {static_cast<float>(as.xg / as.gg), err};
     };
     // Where the peak lands, in codebook units: a coarse geometric sweep from
     // the lowest level to past the top, then a finer one around the winner.
-    constexpr int kCoarse = 16, kFine = 8;
+    // (Twice as many points here, +-6% super scales below and an exhaustive
+    // final codebook scan were 1.8x slower for under 0.5% less error.)
+    constexpr int kCoarse = 8, kFine = 4;
     const float low = 0.9f * book.bottom_level(), high = 1.15f * book.top_level();
     const float step = std::pow(high / low, 1.0f / float(kCoarse - 1));
     float land = low, best_land = high;
@@ -148,7 +148,7 @@ Choice try_super_scale(const Format& f, const Problem& pb, const Fit* fits, floa
         double best = kInf;
         for (int s = std::max(0, centre - 1); s <= std::min(15, centre + 1); ++s) {
             const float db = f.sub_scale(d, s) / pb.amax;
-            const Assignment as = assign_block(*f.book, a, w, db, false);
+            const Assignment as = assign_block(*f.book, a, w, db);
             const double err = assignment_error(*f.book, a, w, db, as);
             if (err < best) {
                 best = err;
@@ -233,7 +233,7 @@ Code polish(const Format& f, Problem& pb, const Choice& c) {
         const float db = f.sub_scale(d, c.scale[ib]) / pb.amax;
         if (f.even_signs) choose_parity_flips(f, pb, ib, db);
         const Assignment as = assign_block(*f.book, pb.target.data() + ib * kSubBlock,
-                                           pb.weight.data() + ib * kSubBlock, db, true);
+                                           pb.weight.data() + ib * kSubBlock, db);
         std::copy(as.point.begin(), as.point.end(), code.point.begin() + ib * 8);
     }
     code.negative = pb.negative;
@@ -267,7 +267,8 @@ Code quantize_super_block(const Format& f, const float* x, const float* importan
     if (widest == 0) return Code{};
     Choice best;
     const float top = f.sub_scale(1.0f, 15);
-    for (float factor : {1.0f, 0.97f, 1.03f, 0.94f, 1.06f}) {
+    // Super scales around the one that gives the widest block scale 15.
+    for (float factor : {1.0f, 0.97f, 1.03f}) {
         const Choice c = try_super_scale(f, pb, fits.data(), widest * pb.amax / top * factor);
         if (c.err < best.err) best = c;
     }

@@ -60,11 +60,13 @@ struct XsChoice {
 
 // Best signed 6-bit sub-scale of one 32-value block for the stored super
 // scale `d`; tries the neighbours of the ideal one and zero.
-int best_sub_scale(const float* x, const double* w, float d, double ideal, double* err_out) {
+// zero_err: the block's error with sub-scale 0 (all zeros).
+int best_sub_scale(const float* x, const double* w, float d, double ideal, double zero_err,
+                   double* err_out) {
     const double ratio = d != 0 ? ideal / d : 0.0;
     const int centre = static_cast<int>(std::clamp(std::nearbyint(ratio), -32.0, 31.0));
     int best = 0;
-    double best_err = weighted_error(x, w, 0.0f);  // sub-scale 0 writes zeros
+    double best_err = zero_err;
     for (int l = std::max(-32, centre - 1); l <= std::min(31, centre + 1); ++l) {
         if (l == 0) continue;
         const float dl = d * static_cast<float>(l);
@@ -79,13 +81,16 @@ int best_sub_scale(const float* x, const double* w, float d, double ideal, doubl
 }
 
 // Evaluates one super scale (before fp16 rounding) for all sub-blocks.
-XsChoice try_super_scale(const float* x, const double* w, const double* ideal, double d) {
+// ideal, zero_err: [8] free scale and all-zeros error of each sub-block.
+XsChoice try_super_scale(const float* x, const double* w, const double* ideal,
+                         const double* zero_err, double d) {
     XsChoice c;
     c.d_bits = f32_to_fp16_clamped(static_cast<float>(d));
     const float ds = fp16_to_f32(c.d_bits);
     for (int ib = 0; ib < kXsSubBlocks; ++ib) {
         double e = 0;
-        c.sub_scale[ib] = best_sub_scale(x + ib * kIq4Block, w + ib * kIq4Block, ds, ideal[ib], &e);
+        c.sub_scale[ib] =
+            best_sub_scale(x + ib * kIq4Block, w + ib * kIq4Block, ds, ideal[ib], zero_err[ib], &e);
         c.err += e;
     }
     return c;
@@ -93,21 +98,27 @@ XsChoice try_super_scale(const float* x, const double* w, const double* ideal, d
 
 XsChoice choose_xs_scales(const float* x, const double* w) {  // x, w [256]
     std::array<double, kXsSubBlocks> ideal;                   // free per-block scales
+    std::array<double, kXsSubBlocks> zero_err;                // error of writing zeros
     double widest = 0;
+    XsChoice best;  // all zeros
+    best.err = 0;
     for (int ib = 0; ib < kXsSubBlocks; ++ib) {
         ideal[ib] =
             search_block_scale(x + ib * kIq4Block, w + ib * kIq4Block, ScaleStorage::kExact).scale;
         if (std::fabs(ideal[ib]) > std::fabs(widest)) widest = ideal[ib];
+        zero_err[ib] = 0;
+        for (int j = ib * kIq4Block; j < (ib + 1) * kIq4Block; ++j)
+            zero_err[ib] += w[j] * double(x[j]) * double(x[j]);
+        best.err += zero_err[ib];
     }
-    XsChoice best;  // all zeros
-    best.err = 0;
-    for (int j = 0; j < kSuperBlock; ++j) best.err += w[j] * double(x[j]) * double(x[j]);
     if (widest == 0) return best;
-    // The widest block maps onto the largest sub-scale magnitudes, on either side.
-    for (double top = 28.0; top <= 32.0; top += 0.5) {
+    // The widest block maps onto the largest sub-scale magnitudes, on either
+    // side (whole steps: half steps were twice as slow for 0.1% less error).
+    for (double top = 28.0; top <= 32.0; top += 1.0) {
         for (double sign : {-1.0, 1.0}) {
             if (sign > 0 && top > 31.0) continue;
-            const XsChoice c = try_super_scale(x, w, ideal.data(), widest / (sign * top));
+            const XsChoice c =
+                try_super_scale(x, w, ideal.data(), zero_err.data(), widest / (sign * top));
             if (c.err < best.err) best = c;
         }
     }

