@@ -7,22 +7,14 @@
 #include <cstring>
 
 #include "quant/dequant_simd.hpp"
+#include "quant/simd_common.hpp"
 
 namespace ql::quant {
 
 namespace {
 
-inline float half_at(const uint8_t* p) {
-    uint16_t h;
-    std::memcpy(&h, p, 2);
-    return _cvtsh_ss(h);
-}
-
 inline __m128i load16(const uint8_t* p) {
     return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-}
-inline __m256i load32(const uint8_t* p) {
-    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
 }
 
 // The low 8 bytes of v -> 8 floats (unsigned / signed).
@@ -124,17 +116,6 @@ void dequantize_legacy_avx2(const void* src, float* dst, int64_t n) {
             store16_scaled(dst, _mm_sub_epi8(lo, offset), d);
             store16_scaled(dst + 16, _mm_sub_epi8(hi, offset), d);
         }
-    }
-}
-
-// Q4_K / Q5_K scale and min of sub-block j (0..7) from the 12 packed bytes.
-inline void six_bit_scale_min(const uint8_t* s, int j, int& scale, int& min) {
-    if (j < 4) {
-        scale = s[j] & 63;
-        min = s[j + 4] & 63;
-    } else {
-        scale = (s[j + 4] & 15) | (s[j - 4] >> 6) << 4;
-        min = (s[j + 4] >> 4) | (s[j] >> 6) << 4;
     }
 }
 
@@ -273,12 +254,6 @@ void dequantize_mxfp4_avx2(const void* src, float* dst, int64_t n) {
         std::memcpy(&scale, &bits, 4);
         store_table_nibbles(dst, b + 1, table, _mm256_set1_ps(scale));
     }
-}
-
-// The 2-bit field k (0..3) of 32 bytes: (bytes >> 2k) & 3. In Q2_K, Q3_K and
-// TQ2_0, value 128h + 32k + l is field k of byte l of the h-th 32 bytes.
-inline __m256i two_bit_field(__m256i bytes, int k) {
-    return _mm256_and_si256(_mm256_srl_epi16(bytes, _mm_cvtsi32_si128(2 * k)), _mm256_set1_epi8(3));
 }
 
 // Q2_K: [scales: 16 (scale | min << 4)][qs: 64][d: f16][dmin: f16] (84 bytes);

@@ -6,24 +6,11 @@
 #include <cstring>
 
 #include "quant/dequant_simd.hpp"
+#include "quant/simd_common.hpp"
 
 namespace ql::quant {
 
 namespace {
-
-inline float half_at(const uint8_t* p) {
-    uint16_t h;
-    std::memcpy(&h, p, 2);
-    return _cvtsh_ss(h);
-}
-
-// 16 bytes -> 16 floats (unsigned / signed).
-inline __m512 u8x16_to_ps(__m128i v) {
-    return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(v));
-}
-inline __m512 i8x16_to_ps(__m128i v) {
-    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(v));
-}
 
 void dequantize_f16_avx512(const void* src, float* dst, int64_t n) {
     const auto* p = static_cast<const uint8_t*>(src);
@@ -147,17 +134,6 @@ void dequantize_mxfp4_avx512(const void* src, float* dst, int64_t n) {
     }
 }
 
-// Q4_K scale/min pair j (0..7) from the 12 packed 6-bit bytes.
-inline void q4k_scale_min(const uint8_t* s, int j, int& scale, int& min) {
-    if (j < 4) {
-        scale = s[j] & 63;
-        min = s[j + 4] & 63;
-    } else {
-        scale = (s[j + 4] & 0x0f) | ((s[j - 4] >> 6) << 4);
-        min = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-    }
-}
-
 // 32 nibbles (one half of 32 bytes) -> y = d1 * q - m1.
 inline void store_nibbles(float* y, __m256i nibbles, float d1, float m1) {
     const __m512 dv = _mm512_set1_ps(d1), mv = _mm512_set1_ps(m1);
@@ -179,10 +155,10 @@ void dequantize_q4_k_avx512(const void* src, float* dst, int64_t n) {
         for (int j = 0; j < 4; ++j, q += 32, dst += 64) {
             int sc, m;
             const __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
-            q4k_scale_min(scales, 2 * j, sc, m);
+            six_bit_scale_min(scales, 2 * j, sc, m);
             store_nibbles(dst, _mm256_and_si256(bytes, mask), d * static_cast<float>(sc),
                           dmin * static_cast<float>(m));
-            q4k_scale_min(scales, 2 * j + 1, sc, m);
+            six_bit_scale_min(scales, 2 * j + 1, sc, m);
             store_nibbles(dst + 32, _mm256_and_si256(_mm256_srli_epi16(bytes, 4), mask),
                           d * static_cast<float>(sc), dmin * static_cast<float>(m));
         }

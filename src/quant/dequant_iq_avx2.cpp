@@ -11,22 +11,11 @@
 #include "quant/dequant_simd.hpp"
 #include "quant/iq2_grids.hpp"
 #include "quant/iq3_grids.hpp"
+#include "quant/simd_common.hpp"
 
 namespace ql::quant {
 
 namespace {
-
-inline float half_at(const uint8_t* p) {
-    uint16_t h;
-    std::memcpy(&h, p, 2);
-    return _cvtsh_ss(h);
-}
-
-inline uint32_t u32_at(const uint8_t* p) {
-    uint32_t v;
-    std::memcpy(&v, p, 4);
-    return v;
-}
 
 // y[0..8) = scale * magnitude[l], sign flipped where bit l of `negative` is
 // set. magnitudes: 8 bytes packed in a u64, first value in the lowest byte.
@@ -39,11 +28,6 @@ inline void store8_signed(float* y, uint64_t magnitudes, uint32_t negative, floa
         _mm256_and_si256(_mm256_set1_epi32(static_cast<int>(negative)), probe), probe);
     _mm256_storeu_ps(
         y, _mm256_xor_ps(v, _mm256_and_ps(_mm256_castsi256_ps(set), _mm256_set1_ps(-0.0f))));
-}
-
-// IQ2 sub-block scale: d * (0.5 + code) * 0.25, in that order.
-inline float iq2_scale(float d, uint32_t code) {
-    return d * (0.5f + static_cast<float>(code)) * 0.25f;
 }
 
 // IQ2_XXS (66 bytes): d | 8 x {4 entry bytes, u32: 4 x 7 sign bits, code << 28}.

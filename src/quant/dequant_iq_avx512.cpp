@@ -10,22 +10,11 @@
 #include "quant/dequant_simd.hpp"
 #include "quant/iq2_grids.hpp"
 #include "quant/iq3_grids.hpp"
+#include "quant/simd_common.hpp"
 
 namespace ql::quant {
 
 namespace {
-
-inline float half_at(const uint8_t* p) {
-    uint16_t h;
-    std::memcpy(&h, p, 2);
-    return _cvtsh_ss(h);
-}
-
-inline uint32_t u32_at(const uint8_t* p) {
-    uint32_t v;
-    std::memcpy(&v, p, 4);
-    return v;
-}
 
 // y[0..16) = scale * magnitude[l], with the sign flipped where bit l of
 // `negative` is set. magnitudes: 16 unsigned bytes.
@@ -41,11 +30,6 @@ inline void store_iq2_pair(float* y, uint64_t e0, uint64_t e1, uint32_t s0, uint
                            float scale) {
     store16_signed(y, _mm_set_epi64x(static_cast<long long>(e1), static_cast<long long>(e0)),
                    s0 | s1 << 8, scale);
-}
-
-// IQ2 sub-block scale: d * (0.5 + code) * 0.25, in that order.
-inline float iq2_scale(float d, uint32_t code) {
-    return d * (0.5f + static_cast<float>(code)) * 0.25f;
 }
 
 // IQ2_XXS (66 bytes): d | 8 x {4 entry bytes, u32: 4 x 7 sign bits, code << 28}.

@@ -7,23 +7,11 @@
 #include <cstring>
 
 #include "quant/dequant_simd.hpp"
+#include "quant/simd_common.hpp"
 
 namespace ql::quant {
 
 namespace {
-
-inline float half_at(const uint8_t* p) {
-    uint16_t h;
-    std::memcpy(&h, p, 2);
-    return _cvtsh_ss(h);
-}
-
-inline __m512 u8x16_to_ps(__m128i v) {
-    return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(v));
-}
-inline __m512 i8x16_to_ps(__m128i v) {
-    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(v));
-}
 
 // y[0..16) = dl * q - ml, q: 16 unsigned bytes (the k-quant reconstruction).
 inline void store16_affine(float* y, __m128i q, float dl, float ml) {
@@ -36,20 +24,11 @@ inline void store16_scaled(float* y, __m128i q, float d) {
     _mm512_storeu_ps(y, _mm512_mul_ps(_mm512_set1_ps(d), i8x16_to_ps(q)));
 }
 
-// The 2-bit field k (0..3) of 32 bytes: (bytes >> 2k) & 3.
-inline __m256i two_bit_field(__m256i bytes, int k) {
-    return _mm256_and_si256(_mm256_srl_epi16(bytes, _mm_cvtsi32_si128(2 * k)), _mm256_set1_epi8(3));
-}
-
 inline __m128i low_half(__m256i v) {
     return _mm256_castsi256_si128(v);
 }
 inline __m128i high_half(__m256i v) {
     return _mm256_extracti128_si256(v, 1);
-}
-
-inline __m256i load32(const uint8_t* p) {
-    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
 }
 
 // Q2_K: [scales: 16 (scale | min << 4)][qs: 64][d: f16][dmin: f16] (84 bytes).
@@ -109,17 +88,6 @@ void dequantize_q3_k_avx512(const void* src, float* dst, int64_t n) {
                 store16_scaled(dst + 16, high_half(q), d * static_cast<float>(scale[j + 1]));
             }
         }
-    }
-}
-
-// Q4_K / Q5_K scale and min of sub-block j (0..7) from the 12 packed bytes.
-inline void six_bit_scale_min(const uint8_t* s, int j, int& scale, int& min) {
-    if (j < 4) {
-        scale = s[j] & 63;
-        min = s[j + 4] & 63;
-    } else {
-        scale = (s[j + 4] & 15) | (s[j - 4] >> 6) << 4;
-        min = (s[j + 4] >> 4) | (s[j] >> 6) << 4;
     }
 }
 
