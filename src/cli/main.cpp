@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     ql::cli::register_generate(app, status);
     ql::cli::register_compare_weights(app, status);
     ql::cli::register_tokenize(app, status);
+    ql::cli::register_logits(app, status);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

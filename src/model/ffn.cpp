@@ -1,0 +1,110 @@
+// Feed-forward networks: dense SwiGLU, and routed experts with a shared one.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+#include "model/block_parts.hpp"
+#include "model/ops.hpp"
+
+namespace ql::model {
+
+void project(const BatchContext& ctx, const kernels::MatmulWeights& w, const float* x, float* y,
+             int64_t n_tokens) {
+    kernels::matmul(w, x, y, n_tokens, ctx.options.activations, ctx.options.n_threads);
+}
+
+void feed_forward(const BatchContext& ctx, const FeedForward& w, const float* x, float* out,
+                  int64_t n_tokens) {
+    const int64_t n_ff = w.gate.n_out;
+    std::vector<float> gate(static_cast<size_t>(n_tokens * n_ff));  // [n_tokens, n_ff]
+    std::vector<float> up(static_cast<size_t>(n_tokens * n_ff));    // [n_tokens, n_ff]
+    project(ctx, w.gate, x, gate.data(), n_tokens);
+    project(ctx, w.up, x, up.data(), n_tokens);
+    swiglu(gate.data(), up.data(), n_tokens * n_ff);
+    project(ctx, w.down, gate.data(), out, n_tokens);
+}
+
+namespace {
+
+struct Choice {
+    int64_t expert = 0;
+    float weight = 0.0f;
+};
+
+struct RoutedToken {
+    int64_t token = 0;
+    float weight = 0.0f;
+};
+
+// The k experts of one token from its router logits [n_expert].
+std::vector<Choice> choose_experts(const HParams& hp, const ExpertFeedForward& w, float* logits) {
+    const int64_t n = hp.n_expert;
+    if (hp.router_gate == RouterGate::Softmax) {
+        softmax(logits, n);
+    } else {
+        for (int64_t e = 0; e < n; ++e) logits[e] = 1.0f / (1.0f + std::exp(-logits[e]));
+    }
+    // The selection bias (glm4moe) only decides which experts; weights stay unbiased.
+    std::vector<float> rank(logits, logits + n);  // [n_expert]
+    if (w.selection_bias) add_bias(rank.data(), w.selection_bias.data, n);
+    std::vector<int64_t> order(static_cast<size_t>(n));
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int64_t a, int64_t b) { return rank[a] > rank[b]; });
+    std::vector<Choice> chosen(static_cast<size_t>(hp.n_expert_used));
+    float sum = 0.0f;
+    for (int64_t i = 0; i < hp.n_expert_used; ++i) {
+        chosen[i] = {order[i], logits[order[i]]};
+        sum += chosen[i].weight;
+    }
+    for (auto& c : chosen) {
+        if (hp.normalize_expert_weights) c.weight /= std::max(sum, 6.103515625e-5f);
+        c.weight *= hp.expert_weights_scale;
+    }
+    return chosen;
+}
+
+}  // namespace
+
+void expert_feed_forward(const BatchContext& ctx, const ExpertFeedForward& w, const float* x,
+                         float* out) {
+    const HParams& hp = ctx.hp;
+    const int64_t n = ctx.n_tokens;
+    const int64_t n_embd = hp.n_embd;
+    std::vector<float> router(static_cast<size_t>(n * hp.n_expert));  // [n_tokens, n_expert]
+    project(ctx, w.router, x, router.data(), n);
+
+    // Tokens per expert, with their weights.
+    std::vector<std::vector<RoutedToken>> routed(static_cast<size_t>(hp.n_expert));
+    for (int64_t t = 0; t < n; ++t)
+        for (const Choice& c : choose_experts(hp, w, &router[t * hp.n_expert]))
+            routed[c.expert].push_back({t, c.weight});
+
+    std::fill_n(out, n * n_embd, 0.0f);
+    std::vector<float> rows, result;
+    for (int64_t e = 0; e < hp.n_expert; ++e) {
+        const auto& tokens = routed[e];
+        if (tokens.empty()) continue;
+        const auto m = static_cast<int64_t>(tokens.size());
+        rows.resize(static_cast<size_t>(m * n_embd));  // [m, n_embd] inputs of this expert
+        for (int64_t i = 0; i < m; ++i)
+            std::copy_n(x + tokens[i].token * n_embd, n_embd, &rows[i * n_embd]);
+        const FeedForward ffn{kernels::expert_weights(w.gate, e), kernels::expert_weights(w.up, e),
+                              kernels::expert_weights(w.down, e)};
+        result.resize(static_cast<size_t>(m * n_embd));  // [m, n_embd]
+        feed_forward(ctx, ffn, rows.data(), result.data(), m);
+        for (int64_t i = 0; i < m; ++i) {
+            float* dst = out + tokens[i].token * n_embd;
+            for (int64_t d = 0; d < n_embd; ++d)
+                dst[d] += tokens[i].weight * result[i * n_embd + d];
+        }
+    }
+    if (w.has_shared) {
+        std::vector<float> shared(static_cast<size_t>(n * n_embd));  // [n_tokens, n_embd]
+        feed_forward(ctx, w.shared, x, shared.data(), n);
+        for (int64_t i = 0; i < n * n_embd; ++i) out[i] += shared[i];
+    }
+}
+
+}  // namespace ql::model

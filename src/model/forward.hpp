@@ -1,0 +1,49 @@
+// The forward pass: a model opened from GGUF (weights stay mmapped) and the
+// logits of a batch of tokens, with a KV cache carrying earlier positions.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "gguf/gguf.hpp"
+#include "kernels/matmul.hpp"
+#include "model/hparams.hpp"
+#include "model/kv_cache.hpp"
+#include "model/weights.hpp"
+
+namespace ql::model {
+
+struct ForwardOptions {
+    // Quantized: activations rounded as ggml does (its results); Float: f32
+    // activations against dequantized weights (higher precision).
+    kernels::ActivationMode activations = kernels::ActivationMode::Quantized;
+    int n_threads = 1;
+};
+
+class Model {
+  public:
+    // Opens and checks the file: hyper-parameters, every tensor's shape.
+    // Throws ql::InputError naming the file and the problem.
+    static Model open(const std::string& path);
+    static Model from_file(gguf::GgufFile file);
+
+    const HParams& hparams() const { return hp_; }
+    const ModelWeights& weights() const { return weights_; }
+    const gguf::GgufFile& file() const { return file_; }
+
+  private:
+    Model(gguf::GgufFile file, HParams hp, ModelWeights w)
+        : file_(std::move(file)), hp_(std::move(hp)), weights_(std::move(w)) {}
+    gguf::GgufFile file_;
+    HParams hp_;
+    ModelWeights weights_;
+};
+
+// Runs `tokens` at positions cache.n_past() ... and writes their logits
+// [n_tokens, n_vocab]; the cache then holds them too. Throws ql::Error for a
+// token id out of range or when the batch does not fit in the cache.
+void forward(const Model& model, KvCache& cache, std::span<const int32_t> tokens, float* logits,
+             const ForwardOptions& options);
+
+}  // namespace ql::model

@@ -1,0 +1,60 @@
+#include "model/ops.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ql::model {
+
+void rms_norm(const float* x, const float* weight, float* y, int64_t n, float eps) {
+    double sum_squares = 0.0;
+    for (int64_t i = 0; i < n; ++i) sum_squares += static_cast<double>(x[i] * x[i]);
+    const float mean = static_cast<float>(sum_squares / static_cast<double>(n));
+    const float scale = 1.0f / std::sqrt(mean + eps);
+    for (int64_t i = 0; i < n; ++i) y[i] = (x[i] * scale) * weight[i];
+}
+
+void apply_rope(float* head, int64_t pos, const HParams& hp, const float* freq_factors) {
+    // Pair i turns by pos * base^(-2i/n_rot): the angle is built up by
+    // repeated multiplication in float, as ggml does.
+    const int64_t half = hp.n_rot / 2;
+    const float step = std::pow(hp.rope_base, -2.0f / static_cast<float>(hp.n_rot));
+    float unscaled = static_cast<float>(pos);
+    for (int64_t i = 0; i < half; ++i) {
+        const float factor = freq_factors ? freq_factors[i] : 1.0f;
+        const float theta = hp.rope_freq_scale * (unscaled / factor);
+        unscaled *= step;
+        const float c = std::cos(theta);
+        const float s = std::sin(theta);
+        // Adjacent pairs (2i, 2i+1) or halves (i, i + n_rot/2).
+        const int64_t a = hp.rope_style == RopeStyle::Adjacent ? 2 * i : i;
+        const int64_t b = hp.rope_style == RopeStyle::Adjacent ? 2 * i + 1 : i + half;
+        const float x0 = head[a];
+        const float x1 = head[b];
+        head[a] = x0 * c - x1 * s;
+        head[b] = x0 * s + x1 * c;
+    }
+}
+
+void swiglu(float* gate, const float* up, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) {
+        const float g = gate[i];
+        gate[i] = g / (1.0f + std::exp(-g)) * up[i];
+    }
+}
+
+void softmax(float* x, int64_t n) {
+    const float max = *std::max_element(x, x + n);
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; ++i) {
+        x[i] = std::exp(x[i] - max);
+        sum += x[i];
+    }
+    const float inv = static_cast<float>(1.0 / sum);
+    for (int64_t i = 0; i < n; ++i) x[i] *= inv;
+}
+
+void add_bias(float* x, const float* bias, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) x[i] += bias[i];
+}
+
+}  // namespace ql::model

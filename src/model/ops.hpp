@@ -1,0 +1,30 @@
+// Row-wise operations of the forward pass (RMS norm, rotary embedding,
+// activations). Rounding follows ggml's CPU reference where it matters:
+// sums of squares in double, scaling in float.
+#pragma once
+
+#include <cstdint>
+
+#include "model/hparams.hpp"
+
+namespace ql::model {
+
+// y [n] = x [n] / rms(x) * weight [n]; y may alias x.
+void rms_norm(const float* x, const float* weight, float* y, int64_t n, float eps);
+
+// Rotates the first hp.n_rot dimensions of one head [head_dim] in place for
+// position `pos`; the remaining dimensions are left alone. freq_factors is
+// null or [n_rot/2]: pair i's angle is divided by freq_factors[i] (the
+// rope_freqs tensor of Llama 3.1).
+void apply_rope(float* head, int64_t pos, const HParams& hp, const float* freq_factors);
+
+// gate [n] = silu(gate) * up.
+void swiglu(float* gate, const float* up, int64_t n);
+
+// In place: exp(x - max) / sum, summed in double.
+void softmax(float* x, int64_t n);
+
+// x [n] += bias [n].
+void add_bias(float* x, const float* bias, int64_t n);
+
+}  // namespace ql::model
