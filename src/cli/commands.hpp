@@ -13,5 +13,7 @@ void register_generate(CLI::App& app, int& status);
 void register_compare_weights(CLI::App& app, int& status);  // hidden: for benchmarks
 void register_tokenize(CLI::App&, int&);
 void register_logits(CLI::App& app, int& status);
+void register_run(CLI::App& app, int& status);
+void register_bench(CLI::App& app, int& status);
 
 }  // namespace ql::cli

@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
     ql::cli::register_compare_weights(app, status);
     ql::cli::register_tokenize(app, status);
     ql::cli::register_logits(app, status);
+    ql::cli::register_run(app, status);
+    ql::cli::register_bench(app, status);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

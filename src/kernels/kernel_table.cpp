@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "kernels/activations.hpp"
 #include "kernels/dot_scalar.hpp"
 #include "kernels/kernels.hpp"
 #include "util/checked.hpp"
@@ -103,6 +104,10 @@ size_t activation_row_bytes(TypeId weight, int64_t n) {
 void quantize_activations(TypeId weight, const float* x, void* dst, int64_t n) {
     const WeightKernel& k = require_kernel(weight);
     check_length(weight, k.activation, n);
+    // Q8_0 / Q8_1 as the peer's x86 backend rounds them; the rest (Q8_K,
+    // plain floats) through the reference quantizers of the registry.
+    if (k.activation == TypeId::Q8_0) return act::quantize_q8_0_x86(x, dst, n);
+    if (k.activation == TypeId::Q8_1) return act::quantize_q8_1_x86(x, dst, n);
     quant::quantize(k.activation, x, dst, 1, n, nullptr);
 }
 
