@@ -264,27 +264,21 @@ TEST(GoldenTokenizers, ArbitraryBytesAreTokenizedAndDecodedBack) {
     }
 }
 
-TEST(GoldenTokenizers, EncodesAMegabyteWellUnderASecond) {
+// Long inputs: a megabyte encodes and (byte-level BPE) decodes back exactly.
+// Speed is measured by bench/bench_tokenizer.cpp, not here.
+TEST(GoldenTokenizers, EncodesAMegabyteAndDecodesItBack) {
     const std::string cases = read_file(kVocabDir + "ggml-vocab-llama-bpe.gguf.inp");
     std::string text;
     while (text.size() < (1u << 20)) text += cases;
     text.resize(1u << 20);
     while ((static_cast<unsigned char>(text.back()) & 0xC0) == 0x80) text.pop_back();
-    for (const char* name : {"llama-bpe", "qwen2", "llama-spm"}) {
+    for (const char* name : {"llama-bpe", "qwen2"}) {
         const auto file = gguf::GgufFile::open(kVocabDir + "ggml-vocab-" + name + ".gguf");
         const Tokenizer tok = Tokenizer::from_gguf(file);
-        // Best of two runs: the machine is shared with other builds.
-        std::vector<int32_t> ids;
-        double s = 1e9;
-        for (int run = 0; run < 2; ++run) {
-            const auto t0 = std::chrono::steady_clock::now();
-            ids = tok.encode(text, false);
-            s = std::min(
-                s, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-        }
-        std::printf("[ speed    ] %s: 1 MiB -> %zu tokens in %.3f s\n", name, ids.size(), s);
-        EXPECT_GT(ids.size(), text.size() / 8);
-        EXPECT_LT(s, 1.0) << name;
+        const std::vector<int32_t> ids = tok.encode(text, false, false);
+        EXPECT_GT(ids.size(), text.size() / 8) << name;
+        EXPECT_LT(ids.size(), text.size()) << name;
+        EXPECT_EQ(tok.decode(ids), text) << name;
     }
 }
 
