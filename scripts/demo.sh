@@ -35,3 +35,8 @@ PY
 }
 printf '%-10s %12s %8s %14s %10s\n' file bytes bpw capacity_gbit rel_rmse
 for mix in f16 Q8_0 Q4_K_M IQ4_XS Q2_K; do summary "$OUT/tiny-$mix.gguf"; done
+
+step "5. speed of each file (scalar reference kernels for now; SIMD kernels come next)"
+for mix in f16 Q8_0 Q4_K_M; do
+  "$QL" bench "$OUT/tiny-$mix.gguf" -p 64 -n 16 -r 2 | tail -2
+done
