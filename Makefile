@@ -8,7 +8,10 @@ BUILD     ?= build
 ASAN      ?= build-asan
 FUZZBUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
-CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
+# configure DIR, ARGS: the generator (Ninja when installed) is chosen only when
+# DIR is first configured; an existing build directory keeps its own.
+configure = if [ -f $(1)/CMakeCache.txt ]; then cmake -S . -B $(1) $(2) >/dev/null; \
+	else cmake -S . -B $(1) $$(command -v ninja >/dev/null 2>&1 && echo -G Ninja) $(2) >/dev/null; fi
 
 .PHONY: demo test setup build asan fuzz bench format clean
 
@@ -16,7 +19,7 @@ setup:
 	@bash scripts/setup.sh
 
 build: setup
-	@cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@$(call configure,$(BUILD),-DCMAKE_BUILD_TYPE=Release)
 	@cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
@@ -28,12 +31,12 @@ test: build
 	@$(MAKE) --no-print-directory fuzz
 
 asan: setup
-	@cmake -S . -B $(ASAN) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQL_SANITIZE=ON -DQL_BENCH=OFF >/dev/null
+	@$(call configure,$(ASAN),-DCMAKE_BUILD_TYPE=RelWithDebInfo -DQL_SANITIZE=ON -DQL_BENCH=OFF)
 	@cmake --build $(ASAN) -j $(JOBS)
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -LE lint
 
 fuzz: setup
-	@CXX=clang++ cmake -S . -B $(FUZZBUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQL_FUZZ=ON >/dev/null
+	@export CXX=clang++; $(call configure,$(FUZZBUILD),-DCMAKE_BUILD_TYPE=RelWithDebInfo -DQL_FUZZ=ON)
 	@cmake --build $(FUZZBUILD) -j $(JOBS) --target fuzz_gguf_reader
 	@bash scripts/run_fuzz.sh $(FUZZBUILD)/bin/fuzz_gguf_reader $(FUZZ_SECONDS)
 
