@@ -14,6 +14,7 @@
 #include <cmath>
 
 #include "kernels/dot_scalar.hpp"
+#include "quant/fp4_scales.hpp"
 
 namespace ql::kernels::scalar {
 
@@ -63,22 +64,6 @@ int nibble_block_sum(const uint8_t* qs, uint32_t qh, const int8_t* q, Level leve
 uint32_t load_u32(const uint8_t* p) {
     return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 |
            static_cast<uint32_t>(p[2]) << 16 | static_cast<uint32_t>(p[3]) << 24;
-}
-
-float e8m0_half(uint8_t e) {
-    const uint32_t bits = e < 2 ? (0x00200000u << e) : (static_cast<uint32_t>(e - 1) << 23);
-    return std::bit_cast<float>(bits);
-}
-
-// Unsigned E4M3 (bias 7; 0 and 0x7f read as 0), halved. Exact.
-float ue4m3_half(uint8_t code) {
-    if (code == 0 || code == 0x7f) return 0.0f;
-    const int exponent = (code >> 3) & 0xf;
-    const int mantissa = code & 0x7;
-    const float raw = exponent == 0
-                          ? std::ldexp(static_cast<float>(mantissa), -9)
-                          : std::ldexp(1.0f + static_cast<float>(mantissa) / 8.0f, exponent - 7);
-    return raw * 0.5f;
 }
 
 }  // namespace
@@ -156,7 +141,7 @@ float dot_mxfp4(int64_t n, const void* w, const void* a) {
     float sum = 0;
     for (int64_t i = 0; i < n / 32; ++i, wb += 17) {
         const Q8Block y = q8_0_at(a, i);
-        const float d = y.d * e8m0_half(wb[0]);
+        const float d = y.d * quant::e8m0_half_scale(wb[0]);
         const int isum = nibble_block_sum(wb + 1, 0, y.qs, [](int c) { return kFp4Doubled[c]; });
         sum += d * static_cast<float>(isum);
     }
@@ -175,7 +160,7 @@ float dot_nvfp4(int64_t n, const void* w, const void* a) {
             int isum = 0;
             for (int j = 0; j < 8; ++j)
                 isum += kFp4Doubled[qs[j] & 0x0f] * q[j] + kFp4Doubled[qs[j] >> 4] * q[j + 8];
-            sum += y.d * ue4m3_half(wb[g]) * static_cast<float>(isum);
+            sum += y.d * quant::ue4m3_half_scale(wb[g]) * static_cast<float>(isum);
         }
     }
     return sum;

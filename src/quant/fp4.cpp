@@ -18,6 +18,7 @@
 #include <cmath>
 
 #include "quant/formats.hpp"
+#include "quant/fp4_scales.hpp"
 #include "quant/legacy_search.hpp"
 
 namespace ql::quant {
@@ -33,24 +34,6 @@ constexpr int kMxBytes = 17;
 constexpr int kNvBlock = 64;
 constexpr int kNvGroup = 16;
 constexpr int kNvBytes = 36;
-
-// E8M0 exponent byte to the (halved) scale 2^(e - 128).
-float e8m0_half_scale(uint8_t e) {
-    const uint32_t bits = e < 2 ? (0x00200000u << e) : (static_cast<uint32_t>(e - 1) << 23);
-    return std::bit_cast<float>(bits);
-}
-
-// Unsigned E4M3 scale byte (bias 7, no infinities, 0x7f = NaN read as 0) to
-// the halved scale.
-float ue4m3_half_scale(uint8_t code) {
-    if (code == 0 || code == 0x7f) return 0.0f;
-    const int exponent = (code >> 3) & 0xf;
-    const int mantissa = code & 0x7;
-    const float raw = exponent == 0
-                          ? std::ldexp(static_cast<float>(mantissa), -9)
-                          : std::ldexp(1.0f + static_cast<float>(mantissa) / 8.0f, exponent - 7);
-    return raw * 0.5f;
-}
 
 // Code of the representable value nearest to x / d (d > 0).
 uint8_t nearest_fp4(float x, float d) {
