@@ -164,7 +164,8 @@ void warn_about_inputs(const gguf::GgufFile& model, const Plan& plan, const Imat
     for (size_t i = 0; i < plan.tensors.size(); ++i) {
         const gguf::TensorInfo& t = model.tensors()[i];
         if (plan.tensors[i].to == t.type) continue;
-        if (quant::type_traits(t.type).is_quantized)
+        // Dequantizing to F32 loses nothing; any other change of a quantized tensor does.
+        if (quant::type_traits(t.type).is_quantized && plan.tensors[i].to != quant::TypeId::F32)
             requantized.push_back(fmt::format("{} ({})", t.name, quant::type_traits(t.type).name));
         if (imatrix && !importance_for(t, imatrix)) missing.push_back(t.name);
     }

@@ -23,6 +23,7 @@ struct GenerateArgs {
     std::string type = "F32";
     std::optional<int64_t> n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff, n_vocab;
     std::optional<int64_t> n_expert, n_expert_used, n_ff_exp, n_dense_lead, n_nextn;
+    std::optional<float> logit_spread;
     bool no_qk_norm = false;
     std::string vocab;
     bool tie_embeddings = false;
@@ -50,6 +51,7 @@ model::SynthConfig config_from(const GenerateArgs& a) {
     apply(a.n_ff_exp, c.n_ff_exp);
     apply(a.n_dense_lead, c.n_dense_lead);
     apply(a.n_nextn, c.n_nextn);
+    if (a.logit_spread) c.logit_spread = *a.logit_spread;
     if (a.no_qk_norm) c.qk_norm = false;
     if (c.arch == "glm4moe") c.n_rot = c.head_dim / 2;  // partial rope: half of each head
     c.vocab_path = a.vocab;
@@ -100,6 +102,8 @@ void register_generate(CLI::App& app, int& status) {
     cmd->add_option("--n-ff-exp", args->n_ff_exp, "Feed-forward width of one expert");
     cmd->add_option("--n-dense-lead", args->n_dense_lead, "glm4moe: leading dense blocks");
     cmd->add_option("--n-nextn", args->n_nextn, "glm4moe: nextn (MTP) blocks after the others");
+    cmd->add_option("--logit-spread", args->logit_spread,
+                    "Standard deviation of the logits (default 6: peaked)");
     cmd->add_flag("--no-qk-norm", args->no_qk_norm, "glm4moe: no per-head q/k norms");
     cmd->add_option("--vocab", args->vocab, "Copy the tokenizer from this GGUF (sets n_vocab)");
     cmd->add_flag("--tie-embeddings", args->tie_embeddings,

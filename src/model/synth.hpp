@@ -37,6 +37,9 @@ struct SynthConfig {
     int64_t n_ctx = 4096;  // context_length
     float rms_eps = 1e-6f;
     float rope_base = 10000.0f;
+    // Standard deviation of the logits on unit-RMS hidden states (scale of
+    // output.weight): larger means a more peaked next-token distribution.
+    float logit_spread = 6.0f;
 
     // Mixture of experts (qwen3moe, glm4moe).
     int64_t n_expert = 0;
