@@ -67,10 +67,10 @@ class Bench {
         std::vector<int32_t> tokens(static_cast<size_t>(n));  // [n]
         for (auto& t : tokens) t = random_token();
         if (bos_ >= 0) tokens.front() = bos_;
-        std::vector<float> logits(tokens.size() * size_t(model_.hparams().n_vocab));
+        std::vector<float> logits(size_t(model_.hparams().n_vocab));  // [n_vocab] of the last token
         model::KvCache cache(model_.hparams(), n);
         const Timer clock;
-        model::forward(model_, cache, tokens, logits.data(), options_);
+        model::prefill(model_, cache, tokens, logits.data(), options_);
         return clock.seconds();
     }
 

@@ -106,7 +106,7 @@ int64_t context_size(const RunArgs& args, const model::HParams& hp, int64_t n_pr
     return hp.n_ctx_train > 0 ? std::min(wanted, hp.n_ctx_train) : wanted;
 }
 
-// The prompt in one batch, then one token at a time until EOG, n_predict
+// The prompt in batches of 512, then one token at a time until EOG, n_predict
 // tokens or a full cache.
 RunStats generate(const model::Model& model, const tok::Tokenizer& tokenizer,
                   std::span<const int32_t> prompt, model::KvCache& cache, const RunArgs& args,
@@ -118,12 +118,11 @@ RunStats generate(const model::Model& model, const tok::Tokenizer& tokenizer,
     RunStats stats;
     stats.n_prompt = static_cast<int64_t>(prompt.size());
 
-    std::vector<float> logits(prompt.size() * static_cast<size_t>(hp.n_vocab));  // [n, n_vocab]
+    std::vector<float> logits(static_cast<size_t>(hp.n_vocab));  // [n_vocab] of the last token
     const Timer clock;
-    model::forward(model, cache, prompt, logits.data(), options);
+    model::prefill(model, cache, prompt, logits.data(), options);
     stats.prompt_seconds = clock.seconds();
-    std::span<const float> last(logits.data() + (prompt.size() - 1) * hp.n_vocab,
-                                static_cast<size_t>(hp.n_vocab));  // [n_vocab]
+    const std::span<const float> last(logits);
     while (stats.n_generated < args.n_predict) {
         const int32_t next = sampler.sample(last);
         ++stats.n_generated;
@@ -138,7 +137,6 @@ RunStats generate(const model::Model& model, const tok::Tokenizer& tokenizer,
         model::forward(model, cache, std::span<const int32_t>(&next, 1), logits.data(), options);
         stats.decode_seconds += step.seconds();
         ++stats.n_decode_steps;
-        last = std::span<const float>(logits.data(), static_cast<size_t>(hp.n_vocab));
     }
     stream.finish();
     return stats;

@@ -2,6 +2,7 @@
 // each on a normed copy of the residual stream), final norm, logits.
 #include "model/forward.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "model/block_parts.hpp"
@@ -79,8 +80,21 @@ void forward(const Model& model, KvCache& cache, std::span<const int32_t> tokens
     }
     cache.advance(n);
 
-    norm_rows(hp, residual.data(), w.output_norm, normed.data(), n);
-    project(ctx, w.output, normed.data(), logits, n);  // [n_tokens, n_vocab]
+    // Only the rows whose logits are wanted go through the output projection.
+    const int64_t first = options.last_logits_only ? n - 1 : 0;
+    const float* rows = residual.data() + first * hp.n_embd;  // [n - first, n_embd]
+    norm_rows(hp, rows, w.output_norm, normed.data(), n - first);
+    project(ctx, w.output, normed.data(), logits, n - first);  // [n - first, n_vocab]
+}
+
+void prefill(const Model& model, KvCache& cache, std::span<const int32_t> tokens,
+             float* last_logits, ForwardOptions options, int64_t n_batch) {
+    if (n_batch <= 0) fail("prefill: batch size must be positive (got {})", n_batch);
+    options.last_logits_only = true;
+    for (size_t start = 0; start < tokens.size(); start += static_cast<size_t>(n_batch)) {
+        const size_t count = std::min(tokens.size() - start, static_cast<size_t>(n_batch));
+        forward(model, cache, tokens.subspan(start, count), last_logits, options);
+    }
 }
 
 }  // namespace ql::model

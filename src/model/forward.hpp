@@ -19,6 +19,9 @@ struct ForwardOptions {
     // activations against dequantized weights (higher precision).
     kernels::ActivationMode activations = kernels::ActivationMode::Quantized;
     int n_threads = 1;
+    // Write the logits of the batch's last token only ([n_vocab]) instead of
+    // every token's ([n_tokens, n_vocab]): what generation needs.
+    bool last_logits_only = false;
 };
 
 class Model {
@@ -45,5 +48,10 @@ class Model {
 // token id out of range or when the batch does not fit in the cache.
 void forward(const Model& model, KvCache& cache, std::span<const int32_t> tokens, float* logits,
              const ForwardOptions& options);
+
+// Runs a prompt in batches of at most n_batch tokens (bounded activation
+// memory for long prompts) and writes the logits of its last token [n_vocab].
+void prefill(const Model& model, KvCache& cache, std::span<const int32_t> tokens,
+             float* last_logits, ForwardOptions options, int64_t n_batch = 512);
 
 }  // namespace ql::model
