@@ -22,6 +22,7 @@
 #include "util/memory.hpp"
 #include "util/threads.hpp"
 #include "util/timer.hpp"
+#include "util/utf8.hpp"
 
 namespace ql::cli {
 
@@ -47,25 +48,6 @@ struct RunStats {
     double first_token_seconds = 0;
     bool stopped_at_eog = false;
 };
-
-// Length of the longest prefix of `s` that does not end inside a UTF-8
-// sequence (a lead byte whose continuation bytes have not all arrived).
-size_t complete_utf8_prefix(const std::string& s) {
-    const size_t n = s.size();
-    for (size_t back = 1; back <= std::min<size_t>(4, n); ++back) {
-        const auto byte = static_cast<unsigned char>(s[n - back]);
-        if ((byte & 0xC0) == 0x80) continue;  // continuation byte: look further back
-        size_t need = 1;
-        if ((byte & 0xE0) == 0xC0)
-            need = 2;
-        else if ((byte & 0xF0) == 0xE0)
-            need = 3;
-        else if ((byte & 0xF8) == 0xF0)
-            need = 4;
-        return need > back ? n - back : n;
-    }
-    return n;
-}
 
 // Turns generated tokens into text as they come: the whole sequence is decoded
 // each time (decoding one token alone can lose a leading space) and only the
