@@ -1,7 +1,10 @@
 // Hyper-parameters from GGUF metadata; per-architecture facts in one table.
 #include "model/hparams.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cmath>
+#include <numbers>
 
 #include "util/error.hpp"
 
@@ -50,9 +53,30 @@ class KeyReader {
             fail_input("{}: {}{} = {} is out of range", file_.path(), prefix_, key, *v);
         return *v;
     }
+    int64_t positive_or(const std::string& key, int64_t fallback) const {
+        return file_.get_int(prefix_ + key) ? positive(key) : fallback;
+    }
     float real_or(const std::string& key, float fallback) const {
         const auto v = file_.get_float(prefix_ + key);
         return v ? static_cast<float>(*v) : fallback;
+    }
+    float positive_real_or(const std::string& key, float fallback) const {
+        const auto v = file_.get_float(prefix_ + key);
+        if (!v) return fallback;
+        if (!std::isfinite(*v) || *v <= 0.0)
+            fail_input("{}: {}{} = {} must be a positive number", file_.path(), prefix_, key, *v);
+        return static_cast<float>(*v);
+    }
+    float non_negative_real_or(const std::string& key, float fallback) const {
+        const auto v = file_.get_float(prefix_ + key);
+        if (!v) return fallback;
+        if (!std::isfinite(*v) || *v < 0.0)
+            fail_input("{}: {}{} = {} must be zero or positive", file_.path(), prefix_, key, *v);
+        return static_cast<float>(*v);
+    }
+    std::string string_or(const std::string& key, const std::string& fallback) const {
+        const auto v = file_.get_string(prefix_ + key);
+        return v ? *v : fallback;
     }
     bool flag_or(const std::string& key, bool fallback) const {
         const auto v = file_.get_bool(prefix_ + key);
@@ -89,6 +113,62 @@ void read_moe(const gguf::GgufFile& file, const KeyReader& keys, const ArchFacts
         facts.always_normalize_expert_weights || keys.flag_or("expert_weights_norm", false);
     const float scale = keys.real_or("expert_weights_scale", 0.0f);
     h.expert_weights_scale = scale == 0.0f ? 1.0f : scale;  // 0 / absent: no scaling
+}
+
+// YaRN's ramp ends, in turns over the original context: llama.cpp's
+// yarn_beta_fast / yarn_beta_slow defaults. It reads those keys (and
+// yarn_ext_factor, yarn_attn_factor) for other architectures only, so the
+// ones we run ignore them too.
+constexpr float kYarnBetaFast = 32.0f;
+constexpr float kYarnBetaSlow = 1.0f;
+
+// The (fractional) pair index whose wavelength fits `turns` times into the
+// original context.
+float yarn_pair_for_turns(const HParams& h, int64_t n_ctx_orig, float turns) {
+    const float n_dims = static_cast<float>(h.n_rot);
+    const float ratio = static_cast<float>(n_ctx_orig) / (turns * 2.0f * std::numbers::pi_v<float>);
+    return n_dims * std::log(ratio) / (2.0f * std::log(h.rope_base));
+}
+
+// llama.cpp's magnitude factor for a context stretched `factor` times.
+float yarn_magnitude(float factor) {
+    return factor <= 1.0f ? 1.0f : 0.1f * std::log(factor) + 1.0f;
+}
+
+// YaRN on top of the interpolated angles, attn_factor the file's
+// rope.scaling.attn_factor. llama.cpp's context sets its rope attn_factor to
+// yarn_magnitude(factor) / (1 + 0.1 ln factor) * attn_factor and its rope
+// kernel multiplies that by (1 + 0.1 ln factor) again: cos and sin grow by
+// about yarn_magnitude(factor) * attn_factor. The float steps are kept in
+// order; the attention's 1/sqrt(head_dim) is unchanged.
+void read_yarn(const KeyReader& keys, float attn_factor, HParams& h) {
+    const int64_t n_ctx_orig =
+        keys.positive_or("rope.scaling.original_context_length", h.n_ctx_train);
+    const float factor = 1.0f / h.rope_freq_scale;
+    float context_factor = yarn_magnitude(factor);
+    context_factor *= 1.0f / (1.0f + 0.1f * std::log(factor));
+    context_factor *= attn_factor;
+    h.rope_mscale = context_factor * (1.0f + 0.1f * std::log(1.0f / h.rope_freq_scale));
+    h.rope_ext_factor = 1.0f;
+    const float low = std::floor(yarn_pair_for_turns(h, n_ctx_orig, kYarnBetaFast));
+    const float high = std::ceil(yarn_pair_for_turns(h, n_ctx_orig, kYarnBetaSlow));
+    h.rope_yarn_low = std::max(0.0f, low);
+    h.rope_yarn_high = std::min(static_cast<float>(h.n_rot - 1), high);
+}
+
+// rope.scaling.type none, linear (llama.cpp's default when absent) or yarn.
+void read_rope_scaling(const gguf::GgufFile& file, const KeyReader& keys, HParams& h) {
+    const std::string type = keys.string_or("rope.scaling.type", "linear");
+    if (type != "none" && type != "linear" && type != "yarn")
+        fail_input("{}: rope scaling '{}' is not supported (none, linear, yarn)", file.path(),
+                   type);
+    // A factor of 0 means no scaling, as in llama.cpp.
+    const float factor = keys.non_negative_real_or(
+        "rope.scaling.factor", keys.non_negative_real_or("rope.scale_linear", 0.0f));
+    h.rope_freq_scale = type == "none" || factor == 0.0f ? 1.0f : 1.0f / factor;
+    const float attn_factor = keys.positive_real_or("rope.scaling.attn_factor", 1.0f);
+    h.rope_mscale = attn_factor;
+    if (type == "yarn") read_yarn(keys, attn_factor, h);
 }
 
 }  // namespace
@@ -130,11 +210,9 @@ HParams load_hparams(const gguf::GgufFile& file) {
         fail_input("{}: rope.dimension_count {} must be even and in 2..{}", file.path(), h.n_rot,
                    h.head_dim);
     h.rope_base = keys.real_or("rope.freq_base", 10000.0f);
-    const auto scaling = file.get_string(h.arch + ".rope.scaling.type");
-    if (scaling && *scaling == "linear")
-        h.rope_freq_scale = 1.0f / keys.real_or("rope.scaling.factor", 1.0f);
-    else if (scaling && *scaling != "none")
-        fail_input("{}: rope scaling '{}' is not supported yet", file.path(), *scaling);
+    if (!std::isfinite(h.rope_base) || h.rope_base <= 1.0f)
+        fail_input("{}: rope.freq_base {} must be a number above 1", file.path(), h.rope_base);
+    read_rope_scaling(file, keys, h);
 
     if (facts->moe) read_moe(file, keys, *facts, h);
     if (h.n_dense_lead > h.n_layer)

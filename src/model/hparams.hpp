@@ -37,6 +37,13 @@ struct HParams {
     int64_t n_rot = 0;
     float rope_base = 10000.0f;
     float rope_freq_scale = 1.0f;  // linear scaling: positions multiplied by this
+    // YaRN (llama.cpp's ext_factor, 0 = off): pair i's angle mixes the scaled
+    // and the unscaled one by ramp(i) * rope_ext_factor, where ramp falls from 1
+    // at pair rope_yarn_low to 0 at pair rope_yarn_high.
+    float rope_ext_factor = 0.0f;
+    float rope_yarn_low = 0.0f;
+    float rope_yarn_high = 0.0f;
+    float rope_mscale = 1.0f;  // cos and sin are multiplied by this
 
     // Mixture of experts (n_expert == 0: dense model).
     int64_t n_expert = 0;

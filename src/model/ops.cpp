@@ -13,6 +13,22 @@ void rms_norm(const float* x, const float* weight, float* y, int64_t n, float ep
     for (int64_t i = 0; i < n; ++i) y[i] = (x[i] * scale) * weight[i];
 }
 
+namespace {
+
+// The angle of pair `pair` from its unscaled angle: interpolated (linear
+// scaling), or with YaRN mixed back towards the unscaled angle for the pairs
+// below the ramp (ramp 1 there, 0 above rope_yarn_high).
+float scaled_angle(float unscaled, int64_t pair, const HParams& hp) {
+    const float interpolated = hp.rope_freq_scale * unscaled;
+    if (hp.rope_ext_factor == 0.0f) return interpolated;
+    const float width = std::max(0.001f, hp.rope_yarn_high - hp.rope_yarn_low);
+    const float y = (static_cast<float>(pair) - hp.rope_yarn_low) / width;
+    const float mix = (1.0f - std::min(1.0f, std::max(0.0f, y))) * hp.rope_ext_factor;
+    return interpolated * (1.0f - mix) + unscaled * mix;
+}
+
+}  // namespace
+
 void apply_rope(float* head, int64_t pos, const HParams& hp, const float* freq_factors) {
     // Pair i turns by pos * base^(-2i/n_rot): the angle is built up by
     // repeated multiplication in float, as ggml does.
@@ -21,10 +37,10 @@ void apply_rope(float* head, int64_t pos, const HParams& hp, const float* freq_f
     float unscaled = static_cast<float>(pos);
     for (int64_t i = 0; i < half; ++i) {
         const float factor = freq_factors ? freq_factors[i] : 1.0f;
-        const float theta = hp.rope_freq_scale * (unscaled / factor);
+        const float theta = scaled_angle(unscaled / factor, i, hp);
         unscaled *= step;
-        const float c = std::cos(theta);
-        const float s = std::sin(theta);
+        const float c = std::cos(theta) * hp.rope_mscale;
+        const float s = std::sin(theta) * hp.rope_mscale;
         // Adjacent pairs (2i, 2i+1) or halves (i, i + n_rot/2).
         const int64_t a = hp.rope_style == RopeStyle::Adjacent ? 2 * i : i;
         const int64_t b = hp.rope_style == RopeStyle::Adjacent ? 2 * i + 1 : i + half;

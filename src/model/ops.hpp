@@ -15,7 +15,8 @@ void rms_norm(const float* x, const float* weight, float* y, int64_t n, float ep
 // Rotates the first hp.n_rot dimensions of one head [head_dim] in place for
 // position `pos`; the remaining dimensions are left alone. freq_factors is
 // null or [n_rot/2]: pair i's angle is divided by freq_factors[i] (the
-// rope_freqs tensor of Llama 3.1).
+// rope_freqs tensor of Llama 3.1). Linear or YaRN scaling and the magnitude
+// factor come from hp (rope_freq_scale, rope_ext_factor, rope_mscale).
 void apply_rope(float* head, int64_t pos, const HParams& hp, const float* freq_factors);
 
 // gate [n] = silu(gate) * up.

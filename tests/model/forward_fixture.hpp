@@ -49,35 +49,53 @@ inline std::string write_model(const model::SynthConfig& config, const std::stri
     return path.string();
 }
 
-// What tests/data/logits/add_rope_scaling.py does: linear RoPE scaling
-// `factor` and a rope_freqs tensor [n_rot/2] of 1 + i/4.
-inline std::string rope_scaled_model(const std::string& llama_path, float factor,
+// What tests/data/logits/add_rope_scaling.py does: RoPE scaling `factor`,
+// linear or YaRN over an original context of yarn_ctx (> 0), and optionally a
+// rope_freqs tensor [n_rot/2] of 1 + i/4.
+struct RopeScalingEdit {
+    float factor = 1.0f;
+    int64_t yarn_ctx = 0;  // 0: linear scaling
+    bool freqs = true;
+};
+
+inline std::string rope_scaled_model(const std::string& base_path, const RopeScalingEdit& edit,
                                      const std::string& name) {
-    const auto src = gguf::GgufFile::open(llama_path);
+    const auto src = gguf::GgufFile::open(base_path);
     const auto path = forward_scratch(name + ".gguf");
     if (fs::exists(path)) return path.string();
+    const std::string prefix = src.architecture() + ".rope.";
     gguf::GgufWriter writer(path.string());
     writer.copy_metadata(src);
-    writer.set("llama.rope.scaling.type", gguf::Value::string("linear"));
-    writer.set("llama.rope.scaling.factor", gguf::Value::f32(factor));
+    writer.set(prefix + "scaling.type", gguf::Value::string(edit.yarn_ctx ? "yarn" : "linear"));
+    writer.set(prefix + "scaling.factor", gguf::Value::f32(edit.factor));
+    if (edit.yarn_ctx)
+        writer.set(prefix + "scaling.original_context_length",
+                   gguf::Value::u32(static_cast<uint32_t>(edit.yarn_ctx)));
     std::vector<const void*> data;
     for (const auto& t : src.tensors()) {
         writer.add_tensor(t.name, t.type, t.shape);
         data.push_back(t.data);
     }
-    const int64_t n_pairs = *src.get_int("llama.rope.dimension_count") / 2;
+    const int64_t n_pairs = *src.get_int(prefix + "dimension_count") / 2;
     std::vector<float> freqs(static_cast<size_t>(n_pairs));  // [n_rot/2]
     for (int64_t i = 0; i < n_pairs; ++i) freqs[i] = 1.0f + static_cast<float>(i) / 4.0f;
-    writer.add_tensor("rope_freqs.weight", quant::TypeId::F32, {n_pairs});
-    data.push_back(freqs.data());
+    if (edit.freqs) {
+        writer.add_tensor("rope_freqs.weight", quant::TypeId::F32, {n_pairs});
+        data.push_back(freqs.data());
+    }
     writer.write_all(data);
     return path.string();
 }
 
-// The model file of a golden case, written once per process.
+// The model file of a golden case, written once per process: ARCH-yarn is
+// YaRN x4 over an original context of 256 (llama-yarn with rope_freqs).
 inline std::string golden_model(const std::string& golden_case) {
     if (golden_case == "llama-rope-scaled")
-        return rope_scaled_model(golden_model("llama"), 2.0f, golden_case);
+        return rope_scaled_model(golden_model("llama"), {2.0f, 0, true}, golden_case);
+    if (golden_case.ends_with("-yarn")) {
+        const std::string arch = golden_case.substr(0, golden_case.size() - 5);
+        return rope_scaled_model(golden_model(arch), {4.0f, 256, arch == "llama"}, golden_case);
+    }
     return write_model(golden_config(golden_case), golden_case);
 }
 

@@ -2,7 +2,8 @@
 // synthetic model (F32 weights) and 512 positions processed as one batch give
 // the peer's logits (tests/data/logits, made by make_goldens.sh with the
 // peer's logits-dump): max |Δlogit| <= 1e-3 * max |logit| at every position
-// for the stored rows and probes, the same max |logit| and argmax.
+// for the stored rows and probes, the same max |logit| and argmax. The
+// -rope-scaled and -yarn cases add RoPE scaling (forward_fixture.hpp).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -85,8 +86,9 @@ TEST_P(ForwardGolden, MatchesPeerLogitsAtEveryPosition) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Architectures, ForwardGolden,
-                         ::testing::Values("llama", "llama-tied", "llama-rope-scaled", "qwen2",
-                                           "qwen3", "qwen3moe", "glm4moe"),
+                         ::testing::Values("llama", "llama-tied", "llama-rope-scaled", "llama-yarn",
+                                           "qwen2", "qwen3", "qwen3-yarn", "qwen3moe", "glm4moe",
+                                           "glm4moe-yarn"),
                          [](const auto& param_info) {
                              std::string name = param_info.param;
                              std::replace(name.begin(), name.end(), '-', '_');

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "forward_fixture.hpp"
@@ -170,6 +171,74 @@ TEST(ForwardErrors, BadTokensAndFullCacheAreRefused) {
     const std::vector<int32_t> too_many = {1, 2, 3, 4, 5};
     EXPECT_THROW(model::forward(model, cache, too_many, logits.data(), {}), Error);
     EXPECT_EQ(cache.n_past(), 0);
+}
+
+// The qwen3 model with `keys` set in its metadata.
+std::string write_qwen3_with(const std::vector<std::pair<std::string, gguf::Value>>& keys,
+                             const std::string& name) {
+    const auto src = gguf::GgufFile::open(write_model(golden_config("qwen3"), "qwen3"));
+    const auto path = forward_scratch(name + ".gguf").string();
+    gguf::GgufWriter writer(path);
+    writer.copy_metadata(src);
+    for (const auto& [key, value] : keys) writer.set(key, value);
+    std::vector<const void*> data;
+    for (const auto& t : src.tensors()) {
+        writer.add_tensor(t.name, t.type, t.shape);
+        data.push_back(t.data);
+    }
+    writer.write_all(data);
+    return path;
+}
+
+TEST(ForwardErrors, BadRopeScalingIsNamed) {
+    const auto yarn = gguf::Value::string("yarn");
+    expect_input_error(write_qwen3_with({{"qwen3.rope.scaling.type", yarn},
+                                         {"qwen3.rope.scaling.factor", gguf::Value::f32(-4.0f)}},
+                                        "yarn_negative_factor"),
+                       "qwen3.rope.scaling.factor = -4 must be zero or positive");
+    expect_input_error(
+        write_qwen3_with({{"qwen3.rope.scaling.type", yarn},
+                          {"qwen3.rope.scaling.original_context_length", gguf::Value::u32(0)}},
+                         "yarn_zero_context"),
+        "qwen3.rope.scaling.original_context_length = 0 is out of range");
+    expect_input_error(write_qwen3_with({{"qwen3.rope.scaling.type", yarn},
+                                         {"qwen3.rope.scaling.attn_factor", gguf::Value::f32(0)}},
+                                        "yarn_zero_attn_factor"),
+                       "qwen3.rope.scaling.attn_factor = 0 must be a positive number");
+    expect_input_error(
+        write_qwen3_with({{"qwen3.rope.scaling.type", gguf::Value::string("longrope")}},
+                         "longrope"),
+        "rope scaling 'longrope' is not supported");
+}
+
+TEST(HParams, ZeroScalingFactorMeansNone) {
+    // llama.cpp reads rope.scaling.factor = 0 as "not scaled".
+    const auto path = write_qwen3_with({{"qwen3.rope.scaling.type", gguf::Value::string("linear")},
+                                        {"qwen3.rope.scaling.factor", gguf::Value::f32(0.0f)}},
+                                       "zero_factor");
+    EXPECT_EQ(model::Model::open(path).hparams().rope_freq_scale, 1.0f);
+}
+
+TEST(HParams, YarnScalingComesFromMetadata) {
+    const auto path =
+        write_qwen3_with({{"qwen3.rope.scaling.type", gguf::Value::string("yarn")},
+                          {"qwen3.rope.scaling.factor", gguf::Value::f32(4.0f)},
+                          {"qwen3.rope.scaling.original_context_length", gguf::Value::u32(256)}},
+                         "yarn_ok");
+    const auto model = model::Model::open(path);
+    const auto& h = model.hparams();
+    EXPECT_FLOAT_EQ(h.rope_freq_scale, 0.25f);
+    EXPECT_EQ(h.rope_ext_factor, 1.0f);
+    // cos and sin grow by YaRN's magnitude factor 0.1 ln(factor) + 1.
+    EXPECT_FLOAT_EQ(h.rope_mscale, 1.0f + 0.1f * std::log(4.0f));
+    EXPECT_GE(h.rope_yarn_low, 0.0f);
+    EXPECT_LT(h.rope_yarn_low, h.rope_yarn_high);
+    EXPECT_LE(h.rope_yarn_high, static_cast<float>(h.n_rot - 1));
+
+    const auto plain = model::Model::open(write_model(golden_config("qwen3"), "qwen3"));
+    EXPECT_EQ(plain.hparams().rope_ext_factor, 0.0f);
+    EXPECT_EQ(plain.hparams().rope_mscale, 1.0f);
+    EXPECT_EQ(plain.hparams().rope_freq_scale, 1.0f);
 }
 
 int run_shell(const std::string& command) {

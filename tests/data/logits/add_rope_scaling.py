@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
-"""Rewrites a llama GGUF with RoPE scaling: adds llama.rope.scaling.type =
-"linear", llama.rope.scaling.factor = FACTOR and the tensor rope_freqs.weight
-[n_rot/2] F32 with values 1 + i/4 (Llama 3.1's per-pair angle divisors).
+"""Rewrites a GGUF with RoPE scaling.
+Linear (default): adds ARCH.rope.scaling.type = "linear",
+ARCH.rope.scaling.factor = FACTOR and the tensor rope_freqs.weight [n_rot/2]
+F32 with values 1 + i/4 (Llama 3.1's per-pair angle divisors).
+--yarn ORIG_CTX: type "yarn" with ARCH.rope.scaling.original_context_length =
+ORIG_CTX instead (the keys llama.cpp reads for llama/qwen/glm; converters may
+also write yarn_beta_fast etc., which it ignores for those architectures);
+the rope_freqs tensor only with --freqs.
 Handles the GGUF v3 files `quantlab generate` writes.
-usage: add_rope_scaling.py IN.gguf OUT.gguf FACTOR"""
+usage: add_rope_scaling.py IN.gguf OUT.gguf FACTOR [--yarn ORIG_CTX [--freqs]]"""
 import struct
 import sys
 
@@ -40,20 +45,37 @@ def gguf_string(s):
     return struct.pack("<Q", len(b)) + b
 
 
+def kv_string(key, value):
+    return gguf_string(key) + struct.pack("<I", 8) + gguf_string(value)
+
+
+def kv_f32(key, value):
+    return gguf_string(key) + struct.pack("<If", 6, value)
+
+
+def kv_u32(key, value):
+    return gguf_string(key) + struct.pack("<II", 4, value)
+
+
 def main():
     src, dst, factor = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    options = sys.argv[4:]
+    yarn_ctx = int(options[options.index("--yarn") + 1]) if "--yarn" in options else None
+    with_freqs = yarn_ctx is None or "--freqs" in options
     data = open(src, "rb").read()
     r = Reader(data)
     assert r.take("I") == 0x46554747 and r.take("I") == 3, "not a GGUF v3 file"
     n_tensors, n_kv = r.take("Q"), r.take("Q")
     kv_start = r.pos
-    n_rot, alignment = None, 32
+    arch, n_rot, alignment = None, None, 32
     for _ in range(n_kv):
         key = r.string()
         vtype = r.take("I")
         start = r.pos
         r.skip_value(vtype)
-        if key == "llama.rope.dimension_count":
+        if key == "general.architecture":
+            arch = Reader(data[start : r.pos]).string()
+        if arch and key == arch + ".rope.dimension_count":
             n_rot = struct.unpack_from("<I", data, start)[0]
         if key == "general.alignment":
             alignment = struct.unpack_from("<I", data, start)[0]
@@ -73,13 +95,19 @@ def main():
     data_size = (len(tensor_data) + alignment - 1) // alignment * alignment
     tensor_data += b"\0" * (data_size - len(tensor_data))
 
-    extra_kv = gguf_string("llama.rope.scaling.type") + struct.pack("<I", 8) + gguf_string("linear")
-    extra_kv += gguf_string("llama.rope.scaling.factor") + struct.pack("<If", 6, factor)
+    extra_kv = kv_string(arch + ".rope.scaling.type", "yarn" if yarn_ctx else "linear")
+    extra_kv += kv_f32(arch + ".rope.scaling.factor", factor)
+    n_extra_kv = 2
+    if yarn_ctx:
+        extra_kv += kv_u32(arch + ".rope.scaling.original_context_length", yarn_ctx)
+        n_extra_kv += 1
     n_pairs = n_rot // 2
-    extra_info = gguf_string("rope_freqs.weight") + struct.pack("<IQIQ", 1, n_pairs, 0, data_size)
-    freqs = struct.pack("<%df" % n_pairs, *[1.0 + i / 4.0 for i in range(n_pairs)])
+    extra_info, freqs = b"", b""
+    if with_freqs:
+        extra_info = gguf_string("rope_freqs.weight") + struct.pack("<IQIQ", 1, n_pairs, 0, data_size)
+        freqs = struct.pack("<%df" % n_pairs, *[1.0 + i / 4.0 for i in range(n_pairs)])
 
-    header = struct.pack("<IIQQ", 0x46554747, 3, n_tensors + 1, n_kv + 2)
+    header = struct.pack("<IIQQ", 0x46554747, 3, n_tensors + int(with_freqs), n_kv + n_extra_kv)
     header += kv_bytes + extra_kv + infos + extra_info
     header += b"\0" * ((-len(header)) % alignment)
     with open(dst, "wb") as f:
