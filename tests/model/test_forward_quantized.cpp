@@ -123,6 +123,10 @@ TEST_P(ForwardQuantized, MatchesPeerLogits) {
     const Agreement a = compare(peer, ours, n_vocab);
     EXPECT_LE(a.mean_kl, 1e-3);
     EXPECT_GE(a.same_argmax, static_cast<int>(std::ceil(0.99 * a.decided)));
+    // The KL bar is loose on these models: f32 activations instead of
+    // ggml's 8-bit ones stay under it (KL ~4e-4). This bound is not: our
+    // worst is ~4e-6 (fp16 goldens), the peer's own floor ~1e-6.
+    EXPECT_LE(a.mean_kl, 2e-5);
     RecordProperty("mean_kl", std::to_string(a.mean_kl));
     std::printf("%s: mean KL %.3e, argmax %d/%d, max rel diff %.3e\n", GetParam().c_str(),
                 a.mean_kl, a.same_argmax, a.decided, a.max_rel_diff);
