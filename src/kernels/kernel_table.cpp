@@ -7,7 +7,9 @@
 #include "kernels/activations.hpp"
 #include "kernels/dot_scalar.hpp"
 #include "kernels/kernels.hpp"
+#include "kernels/simd_tables.hpp"
 #include "util/checked.hpp"
+#include "util/cpu.hpp"
 #include "util/error.hpp"
 
 namespace ql::kernels {
@@ -116,10 +118,46 @@ const KernelTable& scalar_kernels() {
     return table;
 }
 
+namespace {
+
+// The scalar table with a level's kernels registered on top (AVX2 first, so
+// the AVX-512 table falls back to AVX2 where it has no kernel of its own).
+KernelTable make_simd_table(SimdLevel level) {
+    KernelTable table = scalar_kernels();
+    simd::register_legacy_avx2(table);
+    simd::register_kquants_avx2(table);
+    simd::register_lowbit_avx2(table);
+    table.name = "avx2";
+    if (level == SimdLevel::Avx512) {
+        simd::register_legacy_avx512(table);
+        simd::register_kquants_avx512(table);
+        simd::register_lowbit_avx512(table);
+        table.name = "avx512";
+    }
+    return table;
+}
+
+}  // namespace
+
+const KernelTable* simd_kernels(SimdLevel level) {
+    const CpuFeatures& cpu = cpu_features();
+    if (level == SimdLevel::Avx512) {
+        if (!cpu.avx512_kernels()) return nullptr;
+        static const KernelTable table = make_simd_table(SimdLevel::Avx512);
+        return &table;
+    }
+    if (!cpu.avx2_kernels()) return nullptr;
+    static const KernelTable table = make_simd_table(SimdLevel::Avx2);
+    return &table;
+}
+
 const KernelTable& active_kernels() {
-    // SIMD tables (issue 4) are chosen here from util/cpu.hpp features, with
-    // empty slots filled from the scalar table.
-    return scalar_kernels();
+    static const KernelTable* table = [] {
+        if (const KernelTable* t = simd_kernels(SimdLevel::Avx512)) return t;
+        if (const KernelTable* t = simd_kernels(SimdLevel::Avx2)) return t;
+        return &scalar_kernels();
+    }();
+    return *table;
 }
 
 float vec_dot(TypeId wtype, int64_t n, const void* w_row, const void* act_row) {

@@ -4,8 +4,8 @@
 // pairs with the weight type (its "vec_dot type"), integer sums are formed
 // per sub-block and the float scales applied in ggml's order.
 //
-// Faster variants (issue 4) plug in through KernelTable: one function
-// pointer per weight type, chosen once at start-up; callers never test CPU
+// Faster variants plug in through KernelTable: function pointers per weight
+// type, chosen once at start-up (simd_tables.hpp); callers never test CPU
 // features themselves.
 #pragma once
 
@@ -40,24 +40,49 @@ void quantize_activations(TypeId weight, const float* x, void* dst, int64_t n);
 // (activation_type(wtype)); `n` is a multiple of both block sizes.
 using VecDotFn = float (*)(int64_t n, const void* w_row, const void* act_row);
 
-// One vec_dot per weight type (indexed by the GGUF id), plus a name for logs.
+// Dot products of one weight row [n] with n_act (1..kMaxActs) quantized
+// activation rows act_stride bytes apart: out[j] = dot(w_row, act_j). SIMD
+// versions decode each weight block once for all the rows (prompt processing).
+using VecDotMultiFn = void (*)(int64_t n, const void* w_row, const void* acts, size_t act_stride,
+                               int n_act, float* out);
+inline constexpr int kMaxActs = 4;
+
+// One vec_dot (and optionally one vec_dot_multi) per weight type, indexed by
+// the GGUF id, plus a name for logs.
 struct KernelTable {
     static constexpr size_t kSlots = 64;
     std::array<VecDotFn, kSlots> vec_dot{};
+    std::array<VecDotMultiFn, kSlots> vec_dot_multi{};  // empty: loop over vec_dot
     const char* name = "";
 
     VecDotFn find(TypeId t) const {
         const auto i = static_cast<size_t>(t);
         return i < kSlots ? vec_dot[i] : nullptr;
     }
+    VecDotMultiFn find_multi(TypeId t) const {
+        const auto i = static_cast<size_t>(t);
+        return i < kSlots ? vec_dot_multi[i] : nullptr;
+    }
+    void set(TypeId t, VecDotFn dot, VecDotMultiFn multi = nullptr) {
+        vec_dot[static_cast<size_t>(t)] = dot;
+        vec_dot_multi[static_cast<size_t>(t)] = multi;
+    }
 };
 
 // The scalar reference: every weight type has an entry.
 const KernelTable& scalar_kernels();
 
-// The table chosen for this CPU (today: the scalar reference). Every slot
-// is filled; SIMD tables fall back to the scalar entry where they have none.
+// The table chosen for this CPU: AVX-512 where util/cpu.hpp reports all the
+// subsets our avx512 kernels need, else AVX2, else the scalar reference.
+// Every slot is filled: a SIMD table takes the scalar entry where it has none
+// (and the AVX-512 table the AVX2 entry before that).
 const KernelTable& active_kernels();
+
+enum class SimdLevel { Avx2, Avx512 };
+
+// The table of one SIMD level, or nullptr if this CPU cannot run it (tests
+// compare every level the machine has against the scalar reference).
+const KernelTable* simd_kernels(SimdLevel level);
 
 // Scalar reference dot product; throws ql::Error for a non-weight type or a
 // bad length.

@@ -1,5 +1,6 @@
 #include "kernels/matmul.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "util/checked.hpp"
@@ -32,7 +33,33 @@ const uint8_t* weight_row(const MatmulWeights& w, int64_t r) {
     return static_cast<const uint8_t*>(w.data) + static_cast<uint64_t>(r) * w.row_stride;
 }
 
-void matmul_quantized(VecDotFn dot, const MatmulWeights& w, const float* x, float* y,
+// Tokens per tile of the prompt-processing loop: their activation rows stay
+// in cache while every weight row of the thread's range passes over them.
+constexpr int64_t kTokenTile = 64;
+
+// y rows [t0, t0 + n_tok) x weight rows [r0, r1): each weight row is dotted
+// with up to kMaxActs activation rows at a time.
+void dot_tile(const KernelTable& table, const MatmulWeights& w, const uint8_t* acts,
+              size_t act_bytes, int64_t t0, int64_t n_tok, int64_t r0, int64_t r1, float* y) {
+    const VecDotFn dot = table.find(w.type);
+    const VecDotMultiFn multi = table.find_multi(w.type);
+    float out[kMaxActs];
+    for (int64_t r = r0; r < r1; ++r) {
+        const uint8_t* row = weight_row(w, r);
+        for (int64_t t = t0; t < t0 + n_tok; t += kMaxActs) {
+            const int n_act = static_cast<int>(std::min<int64_t>(kMaxActs, t0 + n_tok - t));
+            const uint8_t* act = acts + static_cast<size_t>(t) * act_bytes;
+            if (multi) {
+                multi(w.n_in, row, act, act_bytes, n_act, out);
+            } else {
+                for (int j = 0; j < n_act; ++j) out[j] = dot(w.n_in, row, act + j * act_bytes);
+            }
+            for (int j = 0; j < n_act; ++j) y[(t + j) * w.n_out + r] = out[j];
+        }
+    }
+}
+
+void matmul_quantized(const KernelTable& table, const MatmulWeights& w, const float* x, float* y,
                       int64_t n_tokens, int n_threads) {
     const size_t act_bytes = activation_row_bytes(w.type, w.n_in);
     std::vector<uint8_t> acts(act_bytes * static_cast<size_t>(n_tokens));  // [n_tokens] rows
@@ -41,10 +68,9 @@ void matmul_quantized(VecDotFn dot, const MatmulWeights& w, const float* x, floa
             quantize_activations(w.type, x + t * w.n_in, acts.data() + t * act_bytes, w.n_in);
     });
     parallel_for(w.n_out, n_threads, [&](int64_t begin, int64_t end) {
-        for (int64_t t = 0; t < n_tokens; ++t) {
-            const uint8_t* act = acts.data() + t * act_bytes;
-            float* out = y + t * w.n_out;  // [n_out]
-            for (int64_t r = begin; r < end; ++r) out[r] = dot(w.n_in, weight_row(w, r), act);
+        for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
+            const int64_t n_tok = std::min(kTokenTile, n_tokens - t0);
+            dot_tile(table, w, acts.data(), act_bytes, t0, n_tok, begin, end, y);
         }
     });
 }
@@ -76,9 +102,9 @@ void matmul_with(const KernelTable& table, const MatmulWeights& w, const float* 
         matmul_float(w, x, y, n_tokens, n_threads);
         return;
     }
-    VecDotFn dot = table.find(w.type);
-    if (!dot) dot = scalar_kernels().find(w.type);
-    matmul_quantized(dot, w, x, y, n_tokens, n_threads);
+    if (!table.find(w.type))
+        fail("kernel table '{}' has no {} kernel", table.name, quant::type_traits(w.type).name);
+    matmul_quantized(table, w, x, y, n_tokens, n_threads);
 }
 
 void matmul(const MatmulWeights& w, const float* x, float* y, int64_t n_tokens, ActivationMode mode,

@@ -1,0 +1,10 @@
+// avx2 dot products for the lowbit family (see simd_tables.hpp).
+#include "kernels/simd_tables.hpp"
+
+namespace ql::kernels::simd {
+
+void register_lowbit_avx2(KernelTable& table) {
+    (void)table;  // no kernels yet: the scalar entries stay
+}
+
+}  // namespace ql::kernels::simd
