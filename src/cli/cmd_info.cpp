@@ -38,6 +38,7 @@ nlohmann::json info_json(const gguf::GgufFile& model, const ModelSummary& s) {
             {"n_expert", optional_json(s.n_expert)},
             {"n_expert_used", optional_json(s.n_expert_used)},
             {"tensor_bytes", s.tensor_bytes},
+            {"bytes_per_token", s.bytes_per_token},
             {"bpw", s.bpw},
             {"capacity_gbit", s.capacity_gbit},
             {"n_tensors", model.tensors().size()},
@@ -73,6 +74,8 @@ void print_info_text(const gguf::GgufFile& model, const ModelSummary& s) {
     print_row("tensors", fmt::format("{} ({})", model.tensors().size(), types));
     print_row("tensor data",
               fmt::format("{:.2f} MiB", static_cast<double>(s.tensor_bytes) / 1048576.0));
+    print_row("read/token", fmt::format("{:.2f} MiB of weights per generated token",
+                                        static_cast<double>(s.bytes_per_token) / 1048576.0));
     print_row("bits/weight", fmt::format("{:.4f}", s.bpw));
     print_row("capacity", fmt::format("{:.4f} Gbit (parameters x bits/weight)", s.capacity_gbit));
     print_row("context length", optional_text(s.context_length));

@@ -104,11 +104,14 @@ ModelSummary summarize(const gguf::GgufFile& model) {
         const auto n = static_cast<uint64_t>(t.n_elements());
         s.n_params += n;
         // An expert stack holds n_expert matrices of which n_expert_used run per token.
-        if (moe && is_expert_stack(t))
-            s.n_params_active +=
-                n / static_cast<uint64_t>(*s.n_expert) * static_cast<uint64_t>(*s.n_expert_used);
-        else
-            s.n_params_active += n;
+        const bool stack = moe && is_expert_stack(t);
+        const auto active = [&](uint64_t v) {
+            return stack ? v / static_cast<uint64_t>(*s.n_expert) *
+                               static_cast<uint64_t>(*s.n_expert_used)
+                         : v;
+        };
+        s.n_params_active += active(n);
+        if (t.name != "token_embd.weight") s.bytes_per_token += active(t.n_bytes);
         s.tensor_types[std::string(quant::type_traits(t.type).name)] += 1;
     }
     s.bpw = s.n_params ? static_cast<double>(s.tensor_bytes) * 8.0 / static_cast<double>(s.n_params)

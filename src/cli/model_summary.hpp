@@ -18,6 +18,9 @@ struct ModelSummary {
     uint64_t n_params = 0;         // every element of every tensor
     uint64_t n_params_active = 0;  // per token: expert stacks scaled by n_expert_used / n_expert
     uint64_t tensor_bytes = 0;
+    // Weight bytes one generated token reads: every tensor but the token
+    // embedding (a row lookup), expert stacks scaled by n_expert_used / n_expert.
+    uint64_t bytes_per_token = 0;
     double bpw = 0;                               // tensor_bytes * 8 / n_params
     double capacity_gbit = 0;                     // n_params * bpw / 1e9
     std::map<std::string, int64_t> tensor_types;  // type name -> tensor count

@@ -21,4 +21,10 @@ void quantize_q8_0_x86(const float* x, void* dst, int64_t n);
 // x [n] -> n/32 Q8_1 blocks [d:fp16][s:fp16][qs:32 int8], s = d * sum(qs).
 void quantize_q8_1_x86(const float* x, void* dst, int64_t n);
 
+// The same bytes with AVX-512 (activations_avx512.cpp; only where
+// cpu_features().avx512_kernels()), and Q8_K's reference bytes likewise.
+void quantize_q8_0_x86_avx512(const float* x, void* dst, int64_t n);
+void quantize_q8_1_x86_avx512(const float* x, void* dst, int64_t n);
+void quantize_q8_k_avx512(const float* x, void* dst, int64_t n);
+
 }  // namespace ql::kernels::act

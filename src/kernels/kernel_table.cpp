@@ -108,8 +108,14 @@ void quantize_activations(TypeId weight, const float* x, void* dst, int64_t n) {
     check_length(weight, k.activation, n);
     // Q8_0 / Q8_1 as the peer's x86 backend rounds them; the rest (Q8_K,
     // plain floats) through the reference quantizers of the registry.
-    if (k.activation == TypeId::Q8_0) return act::quantize_q8_0_x86(x, dst, n);
-    if (k.activation == TypeId::Q8_1) return act::quantize_q8_1_x86(x, dst, n);
+    static const bool avx512 = cpu_features().avx512_kernels();  // same bytes, faster
+    if (k.activation == TypeId::Q8_0)
+        return avx512 ? act::quantize_q8_0_x86_avx512(x, dst, n)
+                      : act::quantize_q8_0_x86(x, dst, n);
+    if (k.activation == TypeId::Q8_1)
+        return avx512 ? act::quantize_q8_1_x86_avx512(x, dst, n)
+                      : act::quantize_q8_1_x86(x, dst, n);
+    if (k.activation == TypeId::Q8_K && avx512) return act::quantize_q8_k_avx512(x, dst, n);
     quant::quantize(k.activation, x, dst, 1, n, nullptr);
 }
 

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels/vec_f32.hpp"
 #include "model/block_parts.hpp"
 #include "model/ops.hpp"
 #include "util/threads.hpp"
@@ -32,16 +33,13 @@ void attend_one_head(const HParams& hp, const KvCache& cache, int64_t layer, con
     const int64_t offset = kv_head * hp.head_dim;
     for (int64_t j = 0; j <= pos; ++j) {
         const float* k = cache.key(layer, j) + offset;  // [head_dim]
-        float dot = 0.0f;
-        for (int64_t d = 0; d < hp.head_dim; ++d) dot += q[d] * k[d];
-        scores[j] = dot * scale;
+        scores[j] = kernels::dot_f32(q, k, hp.head_dim) * scale;
     }
     softmax(scores, pos + 1);
     for (int64_t d = 0; d < hp.head_dim; ++d) out[d] = 0.0f;
     for (int64_t j = 0; j <= pos; ++j) {
         const float* v = cache.value(layer, j) + offset;  // [head_dim]
-        const float p = scores[j];
-        for (int64_t d = 0; d < hp.head_dim; ++d) out[d] += p * v[d];
+        kernels::axpy_f32(out, scores[j], v, hp.head_dim);
     }
 }
 

@@ -11,7 +11,7 @@ namespace ql::test {
 namespace {
 
 struct Expected {
-    uint64_t n_params = 0, n_active = 0, bytes = 0;
+    uint64_t n_params = 0, n_active = 0, bytes = 0, bytes_per_token = 0;
     std::map<std::string, int64_t> types;
 };
 
@@ -24,6 +24,8 @@ Expected expected_counts(const std::vector<TinyTensor>& ts, int n_expert, int n_
         const bool expert_stack = t.name.find("_exps.") != std::string::npos;
         e.n_active += expert_stack ? n / n_expert * n_used : n;
         e.bytes += t.data.size();
+        if (t.name != "token_embd.weight")
+            e.bytes_per_token += expert_stack ? t.data.size() / n_expert * n_used : t.data.size();
         e.types[std::string(quant::type_traits(t.type).name)] += 1;
     }
     return e;
@@ -44,6 +46,8 @@ TEST(CliInfo, JsonReportsCountsBitsAndMetadata) {
     EXPECT_EQ(j["architecture"], "llama");
     EXPECT_EQ(j["n_params"].get<uint64_t>(), e.n_params);
     EXPECT_EQ(j["n_params_active"].get<uint64_t>(), e.n_params);  // dense
+    EXPECT_EQ(j["bytes_per_token"].get<uint64_t>(), e.bytes_per_token);
+    EXPECT_LT(e.bytes_per_token, e.bytes);  // the token embedding is not read whole
     EXPECT_EQ(j["n_tensors"].get<size_t>(), ts.size());
     using TypeCounts = std::map<std::string, int64_t>;
     EXPECT_EQ(j["tensor_types"].get<TypeCounts>(), e.types);
@@ -81,6 +85,7 @@ TEST(CliInfo, MoeActiveParametersCountUsedExpertsOnly) {
     EXPECT_EQ(j["architecture"], "qwen3moe");
     EXPECT_EQ(j["n_params"].get<uint64_t>(), e.n_params);
     EXPECT_EQ(j["n_params_active"].get<uint64_t>(), e.n_active);
+    EXPECT_EQ(j["bytes_per_token"].get<uint64_t>(), e.bytes_per_token);
     EXPECT_EQ(j["n_expert"], 4);
     EXPECT_EQ(j["n_expert_used"], 1);
 }

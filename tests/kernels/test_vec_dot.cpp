@@ -70,7 +70,10 @@ TEST_P(VecDot, MatchesDoubleDotOfDequantizedRows) {
         EXPECT_GT(ref.magnitude, 0) << type_name(type) << " row " << r;
         EXPECT_NEAR(got, ref.value, 2e-6 * ref.magnitude + 1e-30)
             << type_name(type) << " row " << r;
-        EXPECT_EQ(kernels::active_kernels().find(type)(kCols, wrow, act.data()), got);
+        // The kernel this CPU runs (SIMD where there is one): the same up to rounding.
+        EXPECT_NEAR(kernels::active_kernels().find(type)(kCols, wrow, act.data()), got,
+                    1e-5 * ref.magnitude + 1e-30)
+            << type_name(type) << " row " << r;
     }
 }
 

@@ -268,6 +268,7 @@ TEST(GoldenTokenizers, ArbitraryBytesAreTokenizedAndDecodedBack) {
 // Speed is measured by bench/bench_tokenizer.cpp, not here.
 TEST(GoldenTokenizers, EncodesAMegabyteAndDecodesItBack) {
     const std::string cases = read_file(kVocabDir + "ggml-vocab-llama-bpe.gguf.inp");
+    if (cases.empty()) GTEST_SKIP() << "no golden vocabularies in " << kVocabDir;
     std::string text;
     while (text.size() < (1u << 20)) text += cases;
     text.resize(1u << 20);
