@@ -8,6 +8,7 @@
 #include "kernels/dot_scalar.hpp"
 #include "kernels/kernels.hpp"
 #include "kernels/simd_tables.hpp"
+#include "kernels/vec_f32.hpp"
 #include "util/checked.hpp"
 #include "util/cpu.hpp"
 #include "util/error.hpp"
@@ -126,6 +127,14 @@ const KernelTable& scalar_kernels() {
 
 namespace {
 
+// F32 weights with f32 activations: the vec_f32 dot products.
+float dot_f32_rows_avx2(int64_t n, const void* w, const void* a) {
+    return simd::dot_f32_avx2(static_cast<const float*>(w), static_cast<const float*>(a), n);
+}
+float dot_f32_rows_avx512(int64_t n, const void* w, const void* a) {
+    return simd::dot_f32_avx512(static_cast<const float*>(w), static_cast<const float*>(a), n);
+}
+
 // The scalar table with a level's kernels registered on top (AVX2 first, so
 // the AVX-512 table falls back to AVX2 where it has no kernel of its own).
 KernelTable make_simd_table(SimdLevel level) {
@@ -133,11 +142,13 @@ KernelTable make_simd_table(SimdLevel level) {
     simd::register_legacy_avx2(table);
     simd::register_kquants_avx2(table);
     simd::register_lowbit_avx2(table);
+    table.set(TypeId::F32, dot_f32_rows_avx2);
     table.name = "avx2";
     if (level == SimdLevel::Avx512) {
         simd::register_legacy_avx512(table);
         simd::register_kquants_avx512(table);
         simd::register_lowbit_avx512(table);
+        table.set(TypeId::F32, dot_f32_rows_avx512);
         table.name = "avx512";
     }
     return table;

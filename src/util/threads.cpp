@@ -56,7 +56,7 @@ class WorkerPool {
         in_parallel_region = true;
         run_chunk(0);
         in_parallel_region = false;
-        while (pending_.load(std::memory_order_acquire) > 0) QL_CPU_RELAX();
+        wait_for_workers();
         for (auto& e : errors_)
             if (e) std::rethrow_exception(e);
     }
@@ -97,6 +97,17 @@ class WorkerPool {
         }
     }
 
+    // The caller waits for the workers: spinning while a chunk is likely to
+    // end soon, then yielding the core (a worker may need it).
+    void wait_for_workers() {
+        for (int i = 1; pending_.load(std::memory_order_acquire) > 0; ++i) {
+            if (i < kCallerSpins)
+                QL_CPU_RELAX();
+            else
+                std::this_thread::yield();
+        }
+    }
+
     // Waits for a generation newer than `seen`: spinning for up to kSpin,
     // then asleep.
     uint64_t wait_for_job(uint64_t seen) {
@@ -123,6 +134,7 @@ class WorkerPool {
     }
 
     static constexpr std::chrono::microseconds kSpin{200};
+    static constexpr int kCallerSpins = 2000;  // pause instructions before yielding
 
     std::mutex run_mutex_;
     std::mutex sleep_mutex_;
