@@ -13,6 +13,7 @@
 #include <immintrin.h>
 
 #include "kernels/kquants_simd.hpp"
+#include "kernels/simd_entry.hpp"
 #include "kernels/simd_tables.hpp"
 
 namespace ql::kernels::simd {
@@ -254,50 +255,28 @@ void dot_q3k(int64_t n, const uint8_t* w, const uint8_t* acts, size_t stride, fl
 }
 
 // ------------------------------------------------------------------ plumbing
-using KFn = void (*)(int64_t, const uint8_t*, const uint8_t*, size_t, float*);
-
-template <KFn K1, KFn K2, KFn K3, KFn K4>
-struct Entry {
-    static float dot(int64_t n, const void* w, const void* a) {
-        float out;
-        K1(n, static_cast<const uint8_t*>(w), static_cast<const uint8_t*>(a), 0, &out);
-        return out;
-    }
-    static void multi(int64_t n, const void* w, const void* acts, size_t stride, int n_act,
-                      float* out) {
-        const auto* wb = static_cast<const uint8_t*>(w);
-        const auto* ab = static_cast<const uint8_t*>(acts);
-        for (; n_act >= 4; n_act -= 4, ab += 4 * stride, out += 4) K4(n, wb, ab, stride, out);
-        switch (n_act) {
-            case 3:
-                K3(n, wb, ab, stride, out);
-                break;
-            case 2:
-                K2(n, wb, ab, stride, out);
-                break;
-            case 1:
-                K1(n, wb, ab, stride, out);
-                break;
-            default:
-                break;
-        }
-    }
-};
-
-using Q4K = Entry<dot_k4<1, false>, dot_k4<2, false>, dot_k4<3, false>, dot_k4<4, false>>;
-using Q5K = Entry<dot_k4<1, true>, dot_k4<2, true>, dot_k4<3, true>, dot_k4<4, true>>;
-using Q6K = Entry<dot_q6k<1>, dot_q6k<2>, dot_q6k<3>, dot_q6k<4>>;
-using Q2K = Entry<dot_q2k<1>, dot_q2k<2>, dot_q2k<3>, dot_q2k<4>>;
-using Q3K = Entry<dot_q3k<1>, dot_q3k<2>, dot_q3k<3>, dot_q3k<4>>;
+#define QL_KQUANT_KERNEL(Name, call)                                                           \
+    struct Name {                                                                              \
+        template <int NA>                                                                      \
+        static void run(int64_t n, const uint8_t* w, const uint8_t* a, size_t s, float* out) { \
+            call(n, w, a, s, out);                                                             \
+        }                                                                                      \
+    };
+QL_KQUANT_KERNEL(Q4K, (dot_k4<NA, false>))
+QL_KQUANT_KERNEL(Q5K, (dot_k4<NA, true>))
+QL_KQUANT_KERNEL(Q6K, dot_q6k<NA>)
+QL_KQUANT_KERNEL(Q2K, dot_q2k<NA>)
+QL_KQUANT_KERNEL(Q3K, dot_q3k<NA>)
+#undef QL_KQUANT_KERNEL
 
 }  // namespace
 
 void register_kquants_avx2(KernelTable& table) {
-    table.set(TypeId::Q4_K, Q4K::dot, Q4K::multi);
-    table.set(TypeId::Q5_K, Q5K::dot, Q5K::multi);
-    table.set(TypeId::Q6_K, Q6K::dot, Q6K::multi);
-    table.set(TypeId::Q2_K, Q2K::dot, Q2K::multi);
-    table.set(TypeId::Q3_K, Q3K::dot, Q3K::multi);
+    set_entry<Q4K>(table, TypeId::Q4_K);
+    set_entry<Q5K>(table, TypeId::Q5_K);
+    set_entry<Q6K>(table, TypeId::Q6_K);
+    set_entry<Q2K>(table, TypeId::Q2_K);
+    set_entry<Q3K>(table, TypeId::Q3_K);
 }
 
 }  // namespace ql::kernels::simd

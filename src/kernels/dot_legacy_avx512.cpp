@@ -14,6 +14,7 @@
 #include <immintrin.h>
 
 #include "kernels/legacy_simd.hpp"
+#include "kernels/simd_entry.hpp"
 #include "kernels/simd_tables.hpp"
 
 namespace ql::kernels::simd {
@@ -390,36 +391,6 @@ void bf16(int64_t n, const uint8_t* w, const uint8_t* acts, size_t stride, float
     }
 }
 
-// Entry points from a kernel K with K::run<NA>(n, w, acts, stride, out).
-template <typename K>
-float dot(int64_t n, const void* w, const void* a) {
-    float out;
-    K::template run<1>(n, static_cast<const uint8_t*>(w), static_cast<const uint8_t*>(a), 0, &out);
-    return out;
-}
-
-template <typename K>
-void dot_multi(int64_t n, const void* w, const void* acts, size_t stride, int n_act, float* out) {
-    const auto* wb = static_cast<const uint8_t*>(w);
-    const auto* ab = static_cast<const uint8_t*>(acts);
-    for (; n_act > 0; n_act -= 4, ab += 4 * stride, out += 4) {
-        switch (n_act) {
-            case 1:
-                K::template run<1>(n, wb, ab, stride, out);
-                return;
-            case 2:
-                K::template run<2>(n, wb, ab, stride, out);
-                return;
-            case 3:
-                K::template run<3>(n, wb, ab, stride, out);
-                return;
-            default:
-                K::template run<4>(n, wb, ab, stride, out);
-                break;
-        }
-    }
-}
-
 template <Fmt F>
 struct Q8Paired {
     template <int NA>
@@ -446,21 +417,16 @@ struct Bf16 {
     }
 };
 
-template <typename K>
-void set(KernelTable& table, TypeId t) {
-    table.set(t, dot<K>, dot_multi<K>);
-}
-
 }  // namespace
 
 void register_legacy_avx512(KernelTable& table) {
-    set<Q8Paired<Fmt::Q8_0>>(table, TypeId::Q8_0);
-    set<Q8Paired<Fmt::Q4_0>>(table, TypeId::Q4_0);
-    set<Q8Paired<Fmt::Iq4Nl>>(table, TypeId::IQ4_NL);
-    set<Q8Paired<Fmt::Mxfp4>>(table, TypeId::MXFP4);
-    set<Iq4Xs>(table, TypeId::IQ4_XS);
-    set<F16>(table, TypeId::F16);
-    set<Bf16>(table, TypeId::BF16);
+    set_entry<Q8Paired<Fmt::Q8_0>>(table, TypeId::Q8_0);
+    set_entry<Q8Paired<Fmt::Q4_0>>(table, TypeId::Q4_0);
+    set_entry<Q8Paired<Fmt::Iq4Nl>>(table, TypeId::IQ4_NL);
+    set_entry<Q8Paired<Fmt::Mxfp4>>(table, TypeId::MXFP4);
+    set_entry<Iq4Xs>(table, TypeId::IQ4_XS);
+    set_entry<F16>(table, TypeId::F16);
+    set_entry<Bf16>(table, TypeId::BF16);
 }
 
 }  // namespace ql::kernels::simd

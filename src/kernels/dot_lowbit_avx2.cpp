@@ -14,6 +14,7 @@
 
 #include <cstring>
 
+#include "kernels/simd_entry.hpp"
 #include "kernels/simd_tables.hpp"
 #include "quant/iq1_grids.hpp"
 #include "quant/iq2_grids.hpp"
@@ -400,50 +401,35 @@ void iq1_m_impl(int64_t n, const void* w, const void* acts, size_t stride, float
 }
 
 // ------------------------------------------------------------ plumbing --
-#define QL_LOWBIT_ENTRY(name)                                                               \
-    float name##_dot(int64_t n, const void* w, const void* a) {                             \
-        float out;                                                                          \
-        name##_impl<1>(n, w, a, 0, &out);                                                   \
-        return out;                                                                         \
-    }                                                                                       \
-    void name##_multi(int64_t n, const void* w, const void* acts, size_t stride, int n_act, \
-                      float* out) {                                                         \
-        switch (n_act) {                                                                    \
-            case 1:                                                                         \
-                name##_impl<1>(n, w, acts, stride, out);                                    \
-                break;                                                                      \
-            case 2:                                                                         \
-                name##_impl<2>(n, w, acts, stride, out);                                    \
-                break;                                                                      \
-            case 3:                                                                         \
-                name##_impl<3>(n, w, acts, stride, out);                                    \
-                break;                                                                      \
-            default:                                                                        \
-                name##_impl<4>(n, w, acts, stride, out);                                    \
-                break;                                                                      \
-        }                                                                                   \
-    }
+// Each kernel as K::run<NA> for simd_entry.hpp.
+#define QL_LOWBIT_KERNEL(name)                                                                 \
+    struct name##_kernel {                                                                     \
+        template <int NA>                                                                      \
+        static void run(int64_t n, const uint8_t* w, const uint8_t* a, size_t s, float* out) { \
+            name##_impl<NA>(n, w, a, s, out);                                                  \
+        }                                                                                      \
+    };
 
-QL_LOWBIT_ENTRY(tq2_0)
-QL_LOWBIT_ENTRY(tq1_0)
-QL_LOWBIT_ENTRY(iq2_xxs)
-QL_LOWBIT_ENTRY(iq2_xs)
-QL_LOWBIT_ENTRY(iq3_xxs)
-QL_LOWBIT_ENTRY(iq1_s)
-QL_LOWBIT_ENTRY(iq1_m)
+QL_LOWBIT_KERNEL(tq2_0)
+QL_LOWBIT_KERNEL(tq1_0)
+QL_LOWBIT_KERNEL(iq2_xxs)
+QL_LOWBIT_KERNEL(iq2_xs)
+QL_LOWBIT_KERNEL(iq3_xxs)
+QL_LOWBIT_KERNEL(iq1_s)
+QL_LOWBIT_KERNEL(iq1_m)
 
-#undef QL_LOWBIT_ENTRY
+#undef QL_LOWBIT_KERNEL
 
 }  // namespace
 
 void register_lowbit_avx2(KernelTable& table) {
-    table.set(TypeId::TQ2_0, tq2_0_dot, tq2_0_multi);
-    table.set(TypeId::TQ1_0, tq1_0_dot, tq1_0_multi);
-    table.set(TypeId::IQ2_XXS, iq2_xxs_dot, iq2_xxs_multi);
-    table.set(TypeId::IQ2_XS, iq2_xs_dot, iq2_xs_multi);
-    table.set(TypeId::IQ3_XXS, iq3_xxs_dot, iq3_xxs_multi);
-    table.set(TypeId::IQ1_S, iq1_s_dot, iq1_s_multi);
-    table.set(TypeId::IQ1_M, iq1_m_dot, iq1_m_multi);
+    set_entry<tq2_0_kernel>(table, TypeId::TQ2_0);
+    set_entry<tq1_0_kernel>(table, TypeId::TQ1_0);
+    set_entry<iq2_xxs_kernel>(table, TypeId::IQ2_XXS);
+    set_entry<iq2_xs_kernel>(table, TypeId::IQ2_XS);
+    set_entry<iq3_xxs_kernel>(table, TypeId::IQ3_XXS);
+    set_entry<iq1_s_kernel>(table, TypeId::IQ1_S);
+    set_entry<iq1_m_kernel>(table, TypeId::IQ1_M);
 }
 
 }  // namespace ql::kernels::simd
