@@ -90,7 +90,15 @@ struct TensorInfo {
     int64_t n_rows() const;      // product of shape[1..]
 };
 
-class MappedFile;  // read-only mmap of one file (gguf/mapped_file.hpp)
+// Where a file's bytes live while it is open.
+enum class Residence {
+    Mapped,  // mmap of the file: pages come and go with the page cache (info, dump, quantize)
+    Loaded,  // read once into anonymous memory advised for transparent huge pages: fewer TLB
+             // misses when the engine streams every weight per token, and writable in place
+             // (load-time repacking); resident size = file size
+};
+
+class MappedFile;  // the bytes of one file (gguf/mapped_file.hpp)
 
 // Where things sit in one file of a model (offsets from the file's start).
 // Tensor data is accepted at any aligned, non-overlapping offset inside the
@@ -112,9 +120,9 @@ class GgufFile {
     // every part, checks split.no / split.count / split.tensors.count and that
     // tensor names are unique across parts. path() stays the path given.
     // Throws ql::InputError("<path>: <problem>") naming the offending file.
-    static GgufFile open(const std::string& path);
+    static GgufFile open(const std::string& path, Residence residence = Residence::Mapped);
     // Opens exactly this one file, never following split parts.
-    static GgufFile open_single(const std::string& path);
+    static GgufFile open_single(const std::string& path, Residence residence = Residence::Mapped);
     // Parses a GGUF image held in memory (for the fuzzer and tests); `name`
     // is used in error messages. The buffer must outlive the object.
     static GgufFile parse(const uint8_t* data, size_t size, const std::string& name);

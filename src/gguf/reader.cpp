@@ -283,10 +283,10 @@ GgufFile GgufFile::parse(const uint8_t* data, size_t size, const std::string& na
     return f;
 }
 
-GgufFile GgufFile::open_single(const std::string& path) {
+GgufFile GgufFile::open_single(const std::string& path, Residence residence) {
     GgufFile f;
     f.path_ = path;
-    f.files_.push_back(MappedFile::open(path));
+    f.files_.push_back(MappedFile::open(path, residence));
     GgufParser(f, *f.files_.back()).run();
     return f;
 }

@@ -48,7 +48,8 @@ std::string make_split_name(const std::string& prefix, int index, int count) {
 class SplitLoader {
   public:
     // `opened` is the part the user named (1-based `name.index`).
-    static GgufFile load(const std::string& path, GgufFile opened, const SplitName& name) {
+    static GgufFile load(const std::string& path, GgufFile opened, const SplitName& name,
+                         Residence residence) {
         std::vector<GgufFile> parts;
         parts.reserve(static_cast<size_t>(name.count));
         for (int k = 1; k <= name.count; ++k) {
@@ -60,7 +61,7 @@ class SplitLoader {
             if (!std::filesystem::exists(part_path))
                 fail_input("{}: missing part {} of {} of the split model", part_path, k,
                            name.count);
-            parts.push_back(GgufFile::open_single(part_path));
+            parts.push_back(GgufFile::open_single(part_path, residence));
         }
         std::vector<const GgufFile*> views;
         for (const GgufFile& p : parts) views.push_back(&p);
@@ -118,8 +119,8 @@ class SplitLoader {
     }
 };
 
-GgufFile GgufFile::open(const std::string& path) {
-    GgufFile first = open_single(path);
+GgufFile GgufFile::open(const std::string& path, Residence residence) {
+    GgufFile first = open_single(path, residence);
     const Value* count_value = first.find("split.count");
     if (!count_value) return first;
     const auto count = count_value->as_int();
@@ -140,7 +141,7 @@ GgufFile GgufFile::open(const std::string& path) {
                    *count, *count);
     if (name->count != *count)
         fail_input("{}: split.count is {} but the name says {} parts", path, *count, name->count);
-    return SplitLoader::load(path, std::move(first), *name);
+    return SplitLoader::load(path, std::move(first), *name, residence);
 }
 
 }  // namespace ql::gguf

@@ -150,6 +150,7 @@ KernelTable make_simd_table(SimdLevel level) {
         simd::register_lowbit_avx512(table);
         table.set(TypeId::F32, dot_f32_rows_avx512);
         table.name = "avx512";
+        table.gemm = true;
     }
     return table;
 }

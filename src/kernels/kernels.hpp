@@ -54,6 +54,9 @@ struct KernelTable {
     std::array<VecDotFn, kSlots> vec_dot{};
     std::array<VecDotMultiFn, kSlots> vec_dot_multi{};  // empty: loop over vec_dot
     const char* name = "";
+    // Batches of many tokens go through the integer GEMM (gemm.hpp) where it
+    // has the weight type: set on the AVX-512 table.
+    bool gemm = false;
 
     VecDotFn find(TypeId t) const {
         const auto i = static_cast<size_t>(t);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "kernels/gemm.hpp"
 #include "util/checked.hpp"
 #include "util/error.hpp"
 #include "util/threads.hpp"
@@ -37,6 +38,10 @@ const uint8_t* weight_row(const MatmulWeights& w, int64_t r) {
 // in cache while every weight row of the thread's range passes over them.
 constexpr int64_t kTokenTile = 64;
 
+// From this many tokens on, tables that allow it use the GEMM (gemm.hpp):
+// decoding a panel costs about as much as a few tokens of vec_dot work.
+constexpr int64_t kGemmMinTokens = 16;
+
 // y rows [t0, t0 + n_tok) x weight rows [r0, r1): each weight row is dotted
 // with up to kMaxActs activation rows at a time.
 void dot_tile(const KernelTable& table, const MatmulWeights& w, const uint8_t* acts,
@@ -67,6 +72,11 @@ void matmul_quantized(const KernelTable& table, const MatmulWeights& w, const fl
         for (int64_t t = begin; t < end; ++t)
             quantize_activations(w.type, x + t * w.n_in, acts.data() + t * act_bytes, w.n_in);
     });
+    static const bool no_gemm = getenv("QL_NO_GEMM") != nullptr;
+    if (!no_gemm && table.gemm && n_tokens >= kGemmMinTokens && gemm_supported(w.type)) {
+        gemm_quantized(w, acts.data(), act_bytes, n_tokens, y, n_threads);
+        return;
+    }
     parallel_for(w.n_out, n_threads, [&](int64_t begin, int64_t end) {
         for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
             const int64_t n_tok = std::min(kTokenTile, n_tokens - t0);

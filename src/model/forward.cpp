@@ -11,8 +11,8 @@
 
 namespace ql::model {
 
-Model Model::open(const std::string& path) {
-    return from_file(gguf::GgufFile::open(path));
+Model Model::open(const std::string& path, gguf::Residence residence) {
+    return from_file(gguf::GgufFile::open(path, residence));
 }
 
 Model Model::from_file(gguf::GgufFile file) {

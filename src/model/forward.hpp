@@ -1,4 +1,4 @@
-// The forward pass: a model opened from GGUF (weights stay mmapped) and the
+// The forward pass: a model opened from GGUF (weights loaded or mapped) and the
 // logits of a batch of tokens, with a KV cache carrying earlier positions.
 #pragma once
 
@@ -28,7 +28,9 @@ class Model {
   public:
     // Opens and checks the file: hyper-parameters, every tensor's shape.
     // Throws ql::InputError naming the file and the problem.
-    static Model open(const std::string& path);
+    // Loaded (the default) reads the weights into huge-page-backed anonymous
+    // memory; Mapped leaves them in the mmapped file.
+    static Model open(const std::string& path, gguf::Residence residence = gguf::Residence::Loaded);
     static Model from_file(gguf::GgufFile file);
 
     const HParams& hparams() const { return hp_; }
