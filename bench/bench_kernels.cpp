@@ -4,6 +4,9 @@
 // matvec/<TYPE>/<table>/threads:<n> multiplies a [kRows, kCols] matrix by one
 // token with activations quantized as ggml does; <table> is "scalar" (the
 // reference) or the table chosen for this CPU when it differs.
+// matvec_l2/<TYPE>/threads:1 does the same with 128 rows (fits in L2: the
+// kernel's own speed, without main memory); gemm/<TYPE>/tokens:<n> times a
+// batch of n tokens (GB/s of weight bytes per batch).
 #include <benchmark/benchmark.h>
 
 #include <random>
@@ -16,6 +19,7 @@
 namespace {
 
 constexpr int64_t kRows = 1024;
+constexpr int64_t kRowsL2 = 128;
 constexpr int64_t kCols = 4096;
 
 std::vector<float> random_values(int64_t n, uint32_t seed) {
@@ -26,26 +30,41 @@ std::vector<float> random_values(int64_t n, uint32_t seed) {
     return x;
 }
 
-void bench_matvec(benchmark::State& state, ql::quant::TypeId type,
-                  const ql::kernels::KernelTable* table) {
+void bench_matvec_rows(benchmark::State& state, ql::quant::TypeId type,
+                       const ql::kernels::KernelTable* table, int64_t rows, int64_t tokens,
+                       int threads) {
     const auto& t = ql::quant::type_traits(type);
-    const auto w = random_values(kRows * kCols, 1);
-    const auto x = random_values(kCols, 2);
+    const auto w = random_values(rows * kCols, 1);
+    const auto x = random_values(kCols * tokens, 2);
     std::vector<float> importance(kCols, 1.0f);
     const uint64_t row_bytes = *ql::quant::row_bytes(t, kCols);
-    std::vector<uint8_t> q(row_bytes * kRows);
-    ql::quant::quantize(type, w.data(), q.data(), kRows, kCols,
+    std::vector<uint8_t> q(row_bytes * rows);
+    ql::quant::quantize(type, w.data(), q.data(), rows, kCols,
                         t.requires_importance ? importance.data() : nullptr);
-    const ql::kernels::MatmulWeights weights{type, kRows, kCols, q.data(), row_bytes};
-    std::vector<float> y(kRows);
-    const int threads = static_cast<int>(state.range(0));
+    const ql::kernels::MatmulWeights weights{type, rows, kCols, q.data(), row_bytes};
+    std::vector<float> y(rows * tokens);
     for (auto _ : state) {
-        ql::kernels::matmul_with(*table, weights, x.data(), y.data(), 1,
+        ql::kernels::matmul_with(*table, weights, x.data(), y.data(), tokens,
                                  ql::kernels::ActivationMode::Quantized, threads);
         benchmark::DoNotOptimize(y.data());
     }
     state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
                             static_cast<int64_t>(q.size()));
+}
+
+void bench_matvec(benchmark::State& state, ql::quant::TypeId type,
+                  const ql::kernels::KernelTable* table) {
+    bench_matvec_rows(state, type, table, kRows, 1, static_cast<int>(state.range(0)));
+}
+
+void bench_matvec_l2(benchmark::State& state, ql::quant::TypeId type,
+                     const ql::kernels::KernelTable* table) {
+    bench_matvec_rows(state, type, table, kRowsL2, 1, 1);
+}
+
+void bench_gemm(benchmark::State& state, ql::quant::TypeId type,
+                const ql::kernels::KernelTable* table) {
+    bench_matvec_rows(state, type, table, kRows, state.range(0), 1);
 }
 
 void register_all() {
@@ -66,6 +85,14 @@ void register_all() {
                 ->Arg(2)
                 ->ArgName("threads")
                 ->UseRealTime();
+        benchmark::RegisterBenchmark(("matvec_l2/" + std::string(t.name)).c_str(), bench_matvec_l2,
+                                     t.id, active)
+            ->UseRealTime();
+        benchmark::RegisterBenchmark(("gemm/" + std::string(t.name)).c_str(), bench_gemm, t.id,
+                                     active)
+            ->Arg(64)
+            ->ArgName("tokens")
+            ->UseRealTime();
     }
 }
 

@@ -16,6 +16,7 @@
 #
 #   bench/engine_vs_llamacpp.sh                      # everything (~1 h)
 #   MODELS=dense TYPES="Q4_K_M Q8_0" ROUNDS=1 bench/engine_vs_llamacpp.sh
+#   PREPARE_ONLY=1 bench/engine_vs_llamacpp.sh       # only make the model files
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -88,6 +89,14 @@ d = json.load(sys.stdin)
 for v in d['pp_samples']: print('pp', v)
 for v in d['tg_samples']: print('tg', v)"
 }
+
+if [ "${PREPARE_ONLY:-0}" = 1 ]; then
+    for model in $MODELS; do
+        make_model "$model"
+        for type in $TYPES; do make_quant "$model" "$type"; done
+    done
+    exit 0
+fi
 
 bandwidth=$("$STREAM" --threads "$THREADS" --json | python3 -c "import json, sys; print(json.load(sys.stdin)['read_gbps'])")
 echo "read bandwidth with $THREADS threads: $bandwidth GB/s (bench/stream_read.cpp)"

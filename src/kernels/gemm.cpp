@@ -92,37 +92,36 @@ void fill_token(const ActFormat& f, const LevelDecoder& dec, const uint8_t* act,
 struct PanelBuffers {
     AlignedBuffer<uint8_t> levels;
     AlignedBuffer<float> scale, offset;
-    std::vector<uint8_t> row_levels;
-    std::vector<float> row_scale, row_offset;
+    std::vector<uint8_t> row_levels;           // [16][n_in]
+    std::vector<float> row_scale, row_offset;  // [16][n_groups]
 };
 
 Panel decode_panel(const MatmulWeights& w, const LevelDecoder& dec, int64_t r0, int n_rows,
                    PanelBuffers& buf) {
     const int64_t n_groups = w.n_in / dec.group;
-    uint8_t* levels = buf.levels.get(static_cast<size_t>(w.n_in) * kPanelRows);
-    float* scale = buf.scale.get(static_cast<size_t>(n_groups) * kPanelRows);
-    float* offset =
-        dec.has_offset ? buf.offset.get(static_cast<size_t>(n_groups) * kPanelRows) : nullptr;
-    buf.row_levels.resize(static_cast<size_t>(w.n_in));
-    buf.row_scale.resize(static_cast<size_t>(n_groups));
-    buf.row_offset.assign(static_cast<size_t>(n_groups), 0.0f);
+    const auto n_in = static_cast<size_t>(w.n_in), ng = static_cast<size_t>(n_groups);
+    uint8_t* levels = buf.levels.get(n_in * kPanelRows);
+    float* scale = buf.scale.get(ng * kPanelRows);
+    float* offset = dec.has_offset ? buf.offset.get(ng * kPanelRows) : nullptr;
+    buf.row_levels.resize(n_in * kPanelRows);
+    buf.row_scale.resize(ng * kPanelRows);
+    buf.row_offset.resize(ng * kPanelRows);
     for (int r = 0; r < kPanelRows; ++r) {
+        uint8_t* lv = buf.row_levels.data() + r * n_in;
+        float* sc = buf.row_scale.data() + r * ng;
+        float* off = buf.row_offset.data() + r * ng;
         if (r < n_rows) {
             const auto* row = static_cast<const uint8_t*>(w.data) + (r0 + r) * w.row_stride;
-            dec.decode(row, w.n_in, buf.row_levels.data(), buf.row_scale.data(),
-                       dec.has_offset ? buf.row_offset.data() : nullptr);
+            dec.decode(row, w.n_in, lv, sc, off);
         } else {
-            std::fill(buf.row_levels.begin(), buf.row_levels.end(), uint8_t{0});
-            std::fill(buf.row_scale.begin(), buf.row_scale.end(), 0.0f);
-            std::fill(buf.row_offset.begin(), buf.row_offset.end(), 0.0f);
-        }
-        for (int64_t k4 = 0; k4 < w.n_in / 4; ++k4)
-            std::memcpy(levels + k4 * 64 + r * 4, buf.row_levels.data() + k4 * 4, 4);
-        for (int64_t g = 0; g < n_groups; ++g) {
-            scale[g * kPanelRows + r] = buf.row_scale[g];
-            if (offset) offset[g * kPanelRows + r] = buf.row_offset[g];
+            std::fill(lv, lv + n_in, uint8_t{0});
+            std::fill(sc, sc + ng, 0.0f);
+            std::fill(off, off + ng, 0.0f);
         }
     }
+    gemm_detail::interleave_rows_avx512(buf.row_levels.data(), w.n_in, levels);
+    gemm_detail::interleave_groups_avx512(buf.row_scale.data(), n_groups, scale);
+    if (offset) gemm_detail::interleave_groups_avx512(buf.row_offset.data(), n_groups, offset);
     return Panel{levels, scale, offset, w.n_in, dec.group};
 }
 

@@ -55,6 +55,12 @@ struct GemmActs {
     int64_t n_groups = 0;
 };
 
+// Interleaves 16 decoded rows rows [16][n_in] (bytes) into levels
+// [n_in / 4][16][4], and their per-group values rows_g [16][n_groups] into
+// out_g [n_groups][16] (gemm_avx512.cpp).
+void interleave_rows_avx512(const uint8_t* rows, int64_t n_in, uint8_t* levels);
+void interleave_groups_avx512(const float* rows_g, int64_t n_groups, float* out_g);
+
 // y[t * y_stride + r] for tokens [0, n_tok) and the panel's rows r < n_rows
 // (<= 16): gemm_avx512.cpp.
 void panel_times_tokens_avx512(const Panel& p, const GemmActs& a, int64_t n_tok, float* y,

@@ -78,6 +78,26 @@ void all_tiles(const Panel& p, const GemmActs& a, int64_t n_tok, float* y, int64
 
 }  // namespace
 
+void interleave_rows_avx512(const uint8_t* rows, int64_t n_in, uint8_t* levels) {
+    const auto* base = reinterpret_cast<const int32_t*>(rows);
+    const int64_t n4 = n_in / 4;  // dwords per row
+    __m512i idx =
+        _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                           _mm512_set1_epi32(static_cast<int32_t>(n4)));
+    const __m512i one = _mm512_set1_epi32(1);
+    for (int64_t k = 0; k < n4; ++k, idx = _mm512_add_epi32(idx, one))
+        _mm512_store_si512(levels + 64 * k, _mm512_i32gather_epi32(idx, base, 4));
+}
+
+void interleave_groups_avx512(const float* rows_g, int64_t n_groups, float* out_g) {
+    __m512i idx =
+        _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                           _mm512_set1_epi32(static_cast<int32_t>(n_groups)));
+    const __m512i one = _mm512_set1_epi32(1);
+    for (int64_t g = 0; g < n_groups; ++g, idx = _mm512_add_epi32(idx, one))
+        _mm512_store_ps(out_g + 16 * g, _mm512_i32gather_ps(idx, rows_g, 4));
+}
+
 void panel_times_tokens_avx512(const Panel& p, const GemmActs& a, int64_t n_tok, float* y,
                                int64_t y_stride, int n_rows) {
     const auto rows = static_cast<__mmask16>((1u << n_rows) - 1);

@@ -6,6 +6,7 @@
 
 #include "model/block_parts.hpp"
 #include "model/ops.hpp"
+#include "util/threads.hpp"
 
 namespace ql::model {
 
@@ -21,7 +22,9 @@ void feed_forward(const BatchContext& ctx, const FeedForward& w, const float* x,
     std::vector<float> up(static_cast<size_t>(n_tokens * n_ff));    // [n_tokens, n_ff]
     project(ctx, w.gate, x, gate.data(), n_tokens);
     project(ctx, w.up, x, up.data(), n_tokens);
-    swiglu(gate.data(), up.data(), n_tokens * n_ff);
+    parallel_for(n_tokens, ctx.options.n_threads, [&](int64_t begin, int64_t end) {
+        swiglu(gate.data() + begin * n_ff, up.data() + begin * n_ff, (end - begin) * n_ff);
+    });
     project(ctx, w.down, gate.data(), out, n_tokens);
 }
 

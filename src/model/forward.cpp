@@ -8,6 +8,7 @@
 #include "model/block_parts.hpp"
 #include "model/ops.hpp"
 #include "util/error.hpp"
+#include "util/threads.hpp"
 
 namespace ql::model {
 
@@ -36,11 +37,14 @@ void embed(const Model& model, std::span<const int32_t> tokens, float* x) {
     }
 }
 
-// y [n_tokens, n_embd] = rms_norm of every row of x.
-void norm_rows(const HParams& hp, const float* x, const VectorView& weight, float* y,
+// y [n_tokens, n_embd] = rms_norm of every row of x (rows split across threads).
+void norm_rows(const BatchContext& ctx, const float* x, const VectorView& weight, float* y,
                int64_t n_tokens) {
-    for (int64_t t = 0; t < n_tokens; ++t)
-        rms_norm(x + t * hp.n_embd, weight.data, y + t * hp.n_embd, hp.n_embd, hp.rms_eps);
+    const HParams& hp = ctx.hp;
+    parallel_for(n_tokens, ctx.options.n_threads, [&](int64_t begin, int64_t end) {
+        for (int64_t t = begin; t < end; ++t)
+            rms_norm(x + t * hp.n_embd, weight.data, y + t * hp.n_embd, hp.n_embd, hp.rms_eps);
+    });
 }
 
 void add_into(float* residual, const float* delta, int64_t n) {
@@ -67,11 +71,11 @@ void forward(const Model& model, KvCache& cache, std::span<const int32_t> tokens
 
     for (int64_t layer = 0; layer < hp.n_layer; ++layer) {
         const BlockWeights& b = w.blocks[layer];
-        norm_rows(hp, residual.data(), b.attn_norm, normed.data(), n);
+        norm_rows(ctx, residual.data(), b.attn_norm, normed.data(), n);
         attention(ctx, b, cache, layer, normed.data(), delta.data());
         add_into(residual.data(), delta.data(), n * hp.n_embd);
 
-        norm_rows(hp, residual.data(), b.ffn_norm, normed.data(), n);
+        norm_rows(ctx, residual.data(), b.ffn_norm, normed.data(), n);
         if (b.moe)
             expert_feed_forward(ctx, b.experts, normed.data(), delta.data());
         else
@@ -83,7 +87,7 @@ void forward(const Model& model, KvCache& cache, std::span<const int32_t> tokens
     // Only the rows whose logits are wanted go through the output projection.
     const int64_t first = options.last_logits_only ? n - 1 : 0;
     const float* rows = residual.data() + first * hp.n_embd;  // [n - first, n_embd]
-    norm_rows(hp, rows, w.output_norm, normed.data(), n - first);
+    norm_rows(ctx, rows, w.output_norm, normed.data(), n - first);
     project(ctx, w.output, normed.data(), logits, n - first);  // [n - first, n_vocab]
 }
 

@@ -117,6 +117,31 @@ TEST(GgufReader, ParseInMemoryMatchesOpen) {
     }
 }
 
+// Loaded into anonymous memory: the same metadata, tensors and bytes as the
+// mapping, at 64-byte aligned data (the allocation is page aligned).
+TEST(GgufReader, LoadedEqualsMapped) {
+    const GgufFile mapped = GgufFile::open(peer_file(), Residence::Mapped);
+    const GgufFile loaded = GgufFile::open(peer_file(), Residence::Loaded);
+    EXPECT_EQ(mapped.metadata(), loaded.metadata());
+    ASSERT_EQ(mapped.tensors().size(), loaded.tensors().size());
+    for (size_t i = 0; i < mapped.tensors().size(); ++i) {
+        const TensorInfo& a = mapped.tensors()[i];
+        const TensorInfo& b = loaded.tensors()[i];
+        EXPECT_EQ(a.name, b.name);
+        EXPECT_NE(a.data, b.data);
+        EXPECT_EQ(std::memcmp(a.data, b.data, a.n_bytes), 0) << a.name;
+    }
+}
+
+TEST(GgufReader, LoadingAMissingFileNamesIt) {
+    try {
+        (void)GgufFile::open("/nonexistent/model.gguf", Residence::Loaded);
+        FAIL() << "no error";
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("/nonexistent/model.gguf"), std::string::npos);
+    }
+}
+
 TEST(GgufReader, MovedFileKeepsDataValid) {
     GgufFile f = GgufFile::open(peer_file());
     const uint8_t* data = f.find_tensor("output_norm.weight")->data;
