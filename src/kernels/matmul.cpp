@@ -1,6 +1,8 @@
 #include "kernels/matmul.hpp"
 
 #include <algorithm>
+#include <cstdlib>
+#include <span>
 #include <vector>
 
 #include "kernels/gemm.hpp"
@@ -64,23 +66,51 @@ void dot_tile(const KernelTable& table, const MatmulWeights& w, const uint8_t* a
     }
 }
 
-void matmul_quantized(const KernelTable& table, const MatmulWeights& w, const float* x, float* y,
-                      int64_t n_tokens, int n_threads) {
-    const size_t act_bytes = activation_row_bytes(w.type, w.n_in);
+// Activation rows of x [n_tokens, n_in] quantized for weights of type `type`.
+std::vector<uint8_t> quantize_rows(TypeId type, const float* x, int64_t n_in, int64_t n_tokens,
+                                   int n_threads) {
+    const size_t act_bytes = activation_row_bytes(type, n_in);
     std::vector<uint8_t> acts(act_bytes * static_cast<size_t>(n_tokens));  // [n_tokens] rows
     parallel_for(n_tokens, n_threads, [&](int64_t begin, int64_t end) {
         for (int64_t t = begin; t < end; ++t)
-            quantize_activations(w.type, x + t * w.n_in, acts.data() + t * act_bytes, w.n_in);
+            quantize_activations(type, x + t * n_in, acts.data() + t * act_bytes, n_in);
     });
-    static const bool no_gemm = getenv("QL_NO_GEMM") != nullptr;
-    if (!no_gemm && table.gemm && n_tokens >= kGemmMinTokens && gemm_supported(w.type)) {
-        gemm_quantized(w, acts.data(), act_bytes, n_tokens, y, n_threads);
-        return;
+    return acts;
+}
+
+bool use_gemm(const KernelTable& table, TypeId type, int64_t n_tokens) {
+    static const bool disabled = std::getenv("QL_NO_GEMM") != nullptr;  // for comparisons
+    return !disabled && table.gemm && n_tokens >= kGemmMinTokens && gemm_supported(type);
+}
+
+// y_i = x · W_iᵀ for matrices sharing one quantized input: the GEMM ones one
+// after the other, the rest in one parallel pass over all their rows.
+void matmul_quantized(const KernelTable& table, std::span<const MatmulWeights> ws,
+                      std::span<float* const> ys, const float* x, int64_t n_tokens, int n_threads) {
+    const MatmulWeights& first = ws.front();
+    const size_t act_bytes = activation_row_bytes(first.type, first.n_in);
+    const auto acts = quantize_rows(first.type, x, first.n_in, n_tokens, n_threads);
+    std::vector<size_t> rest;  // matrices for the dot kernels
+    int64_t rest_rows = 0;
+    for (size_t i = 0; i < ws.size(); ++i) {
+        if (use_gemm(table, ws[i].type, n_tokens)) {
+            gemm_quantized(ws[i], acts.data(), act_bytes, n_tokens, ys[i], n_threads);
+        } else {
+            rest.push_back(i);
+            rest_rows += ws[i].n_out;
+        }
     }
-    parallel_for(w.n_out, n_threads, [&](int64_t begin, int64_t end) {
-        for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
-            const int64_t n_tok = std::min(kTokenTile, n_tokens - t0);
-            dot_tile(table, w, acts.data(), act_bytes, t0, n_tok, begin, end, y);
+    parallel_for(rest_rows, n_threads, [&](int64_t begin, int64_t end) {
+        int64_t row0 = 0;  // first global row of matrix i
+        for (size_t i : rest) {
+            const MatmulWeights& w = ws[i];
+            const int64_t lo = std::max(begin, row0) - row0,
+                          hi = std::min(end, row0 + w.n_out) - row0;
+            for (int64_t t0 = 0; lo < hi && t0 < n_tokens; t0 += kTokenTile) {
+                const int64_t n_tok = std::min(kTokenTile, n_tokens - t0);
+                dot_tile(table, w, acts.data(), act_bytes, t0, n_tok, lo, hi, ys[i]);
+            }
+            row0 += w.n_out;
         }
     });
 }
@@ -114,12 +144,32 @@ void matmul_with(const KernelTable& table, const MatmulWeights& w, const float* 
     }
     if (!table.find(w.type))
         fail("kernel table '{}' has no {} kernel", table.name, quant::type_traits(w.type).name);
-    matmul_quantized(table, w, x, y, n_tokens, n_threads);
+    float* const out[] = {y};
+    matmul_quantized(table, std::span(&w, 1), out, x, n_tokens, n_threads);
 }
 
 void matmul(const MatmulWeights& w, const float* x, float* y, int64_t n_tokens, ActivationMode mode,
             int n_threads) {
     matmul_with(active_kernels(), w, x, y, n_tokens, mode, n_threads);
+}
+
+void matmul_shared_input(std::span<const MatmulWeights> ws, const float* x,
+                         std::span<float* const> ys, int64_t n_tokens, ActivationMode mode,
+                         int n_threads) {
+    if (ws.size() != ys.size())
+        fail("matmul_shared_input: {} matrices, {} outputs", ws.size(), ys.size());
+    if (ws.empty()) return;
+    bool shared = mode == ActivationMode::Quantized && n_tokens > 0;
+    for (const MatmulWeights& w : ws) {
+        check_weights(w);
+        shared = shared && w.n_in == ws[0].n_in &&
+                 activation_type(w.type) == activation_type(ws[0].type);
+    }
+    if (!shared) {
+        for (size_t i = 0; i < ws.size(); ++i) matmul(ws[i], x, ys[i], n_tokens, mode, n_threads);
+        return;
+    }
+    matmul_quantized(active_kernels(), ws, ys, x, n_tokens, n_threads);
 }
 
 ExpertStack make_expert_stack(TypeId type, int64_t n_expert, int64_t n_out, int64_t n_in,

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "kernels/kernels.hpp"
 
@@ -28,6 +29,13 @@ enum class ActivationMode {
 // non-weight type or a bad shape.
 void matmul(const MatmulWeights& w, const float* x, float* y, int64_t n_tokens, ActivationMode mode,
             int n_threads);
+
+// y_i [n_tokens, n_out_i] = x · W_iᵀ for several matrices of the same input
+// (q/k/v, gate/up): the input is quantized once and the matrices' rows share
+// one parallel pass; each y_i has the same bits as matmul(W_i) gives.
+void matmul_shared_input(std::span<const MatmulWeights> ws, const float* x,
+                         std::span<float* const> ys, int64_t n_tokens, ActivationMode mode,
+                         int n_threads);
 
 // Same with an explicit kernel table (tests compare tables against each other).
 void matmul_with(const KernelTable& table, const MatmulWeights& w, const float* x, float* y,

@@ -20,8 +20,10 @@ void feed_forward(const BatchContext& ctx, const FeedForward& w, const float* x,
     const int64_t n_ff = w.gate.n_out;
     std::vector<float> gate(static_cast<size_t>(n_tokens * n_ff));  // [n_tokens, n_ff]
     std::vector<float> up(static_cast<size_t>(n_tokens * n_ff));    // [n_tokens, n_ff]
-    project(ctx, w.gate, x, gate.data(), n_tokens);
-    project(ctx, w.up, x, up.data(), n_tokens);
+    const kernels::MatmulWeights both[] = {w.gate, w.up};
+    float* const outs[] = {gate.data(), up.data()};
+    kernels::matmul_shared_input(both, x, outs, n_tokens, ctx.options.activations,
+                                 ctx.options.n_threads);
     parallel_for(n_tokens, ctx.options.n_threads, [&](int64_t begin, int64_t end) {
         swiglu(gate.data() + begin * n_ff, up.data() + begin * n_ff, (end - begin) * n_ff);
     });

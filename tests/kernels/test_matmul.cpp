@@ -163,3 +163,32 @@ TEST(ExpertStack, AddressesEachExpert) {
 
 }  // namespace
 }  // namespace ql::test
+
+namespace ql::test {
+namespace {
+
+// Matrices sharing one input give the same bits as separate products, with
+// one activation format (Q4_K and Q6_K: Q8_K) or two (Q8_0 with Q4_K), for
+// token counts on the dot-kernel path and on the GEMM path.
+TEST(MatmulShared, SameBitsAsSeparateProducts) {
+    for (auto types :
+         {std::pair{TypeId::Q4_K, TypeId::Q6_K}, std::pair{TypeId::Q8_0, TypeId::Q4_K}})
+        for (int64_t n_tokens : {1, 5, 20}) {
+            const Problem a = make_problem(types.first, 19, 512, n_tokens, 3);
+            Problem b = make_problem(types.second, 37, 512, n_tokens, 4);
+            b.x = a.x;
+            const kernels::MatmulWeights ws[] = {a.weights(), b.weights()};
+            std::vector<float> ya(static_cast<size_t>(19 * n_tokens)),
+                yb(static_cast<size_t>(37 * n_tokens));
+            float* const ys[] = {ya.data(), yb.data()};
+            kernels::matmul_shared_input(ws, a.x.data(), ys, n_tokens, ActivationMode::Quantized,
+                                         2);
+            EXPECT_TRUE(same_bits(ya, run(a, ActivationMode::Quantized, 2)))
+                << type_name(types.first) << " " << n_tokens;
+            EXPECT_TRUE(same_bits(yb, run(b, ActivationMode::Quantized, 3)))
+                << type_name(types.second) << " " << n_tokens;
+        }
+}
+
+}  // namespace
+}  // namespace ql::test
