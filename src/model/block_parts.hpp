@@ -12,8 +12,9 @@ struct BatchContext {
     const HParams& hp;
     const ForwardOptions& options;
     int64_t n_tokens = 0;
-    int64_t first_pos = 0;  // position of the batch's first token
-    VectorView rope_freqs;  // optional [n_rot/2]
+    int64_t first_pos = 0;              // position of the batch's first token
+    VectorView rope_freqs;              // optional [n_rot/2]
+    const float* rope_table = nullptr;  // [n_tokens, n_rot / 2, 2] rope_cos_sin of each token
 };
 
 // y [n_tokens, n_out] = x [n_tokens, n_in] · Wᵀ.

@@ -62,7 +62,11 @@ void forward(const Model& model, KvCache& cache, std::span<const int32_t> tokens
     if (cache.n_past() + n > cache.n_ctx())
         fail("{} tokens do not fit in the context: {} of {} positions are used", n, cache.n_past(),
              cache.n_ctx());
-    const BatchContext ctx{hp, options, n, cache.n_past(), w.rope_freqs};
+    std::vector<float> rope_table(static_cast<size_t>(n * hp.n_rot));  // [n_tokens, n_rot / 2, 2]
+    for (int64_t t = 0; t < n; ++t)
+        rope_cos_sin(cache.n_past() + t, hp, w.rope_freqs ? w.rope_freqs.data : nullptr,
+                     &rope_table[static_cast<size_t>(t * hp.n_rot)]);
+    const BatchContext ctx{hp, options, n, cache.n_past(), w.rope_freqs, rope_table.data()};
     const auto size = static_cast<size_t>(n * hp.n_embd);
     std::vector<float> residual(size);  // [n_tokens, n_embd] the residual stream
     std::vector<float> normed(size);    // [n_tokens, n_embd]

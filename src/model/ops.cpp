@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace ql::model {
 
@@ -29,7 +30,7 @@ float scaled_angle(float unscaled, int64_t pair, const HParams& hp) {
 
 }  // namespace
 
-void apply_rope(float* head, int64_t pos, const HParams& hp, const float* freq_factors) {
+void rope_cos_sin(int64_t pos, const HParams& hp, const float* freq_factors, float* cos_sin) {
     // Pair i turns by pos * base^(-2i/n_rot): the angle is built up by
     // repeated multiplication in float, as ggml does.
     const int64_t half = hp.n_rot / 2;
@@ -39,8 +40,15 @@ void apply_rope(float* head, int64_t pos, const HParams& hp, const float* freq_f
         const float factor = freq_factors ? freq_factors[i] : 1.0f;
         const float theta = scaled_angle(unscaled / factor, i, hp);
         unscaled *= step;
-        const float c = std::cos(theta) * hp.rope_mscale;
-        const float s = std::sin(theta) * hp.rope_mscale;
+        cos_sin[2 * i] = std::cos(theta) * hp.rope_mscale;
+        cos_sin[2 * i + 1] = std::sin(theta) * hp.rope_mscale;
+    }
+}
+
+void apply_rope_table(float* head, const float* cos_sin, const HParams& hp) {
+    const int64_t half = hp.n_rot / 2;
+    for (int64_t i = 0; i < half; ++i) {
+        const float c = cos_sin[2 * i], s = cos_sin[2 * i + 1];
         // Adjacent pairs (2i, 2i+1) or halves (i, i + n_rot/2).
         const int64_t a = hp.rope_style == RopeStyle::Adjacent ? 2 * i : i;
         const int64_t b = hp.rope_style == RopeStyle::Adjacent ? 2 * i + 1 : i + half;
@@ -49,6 +57,12 @@ void apply_rope(float* head, int64_t pos, const HParams& hp, const float* freq_f
         head[a] = x0 * c - x1 * s;
         head[b] = x0 * s + x1 * c;
     }
+}
+
+void apply_rope(float* head, int64_t pos, const HParams& hp, const float* freq_factors) {
+    std::vector<float> cos_sin(static_cast<size_t>(hp.n_rot));  // [n_rot / 2, 2]
+    rope_cos_sin(pos, hp, freq_factors, cos_sin.data());
+    apply_rope_table(head, cos_sin.data(), hp);
 }
 
 void swiglu(float* gate, const float* up, int64_t n) {

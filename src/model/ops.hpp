@@ -19,6 +19,11 @@ void rms_norm(const float* x, const float* weight, float* y, int64_t n, float ep
 // factor come from hp (rope_freq_scale, rope_ext_factor, rope_mscale).
 void apply_rope(float* head, int64_t pos, const HParams& hp, const float* freq_factors);
 
+// The same in two steps, the angles of a position computed once for all its
+// heads and layers: cos_sin [n_rot / 2, 2] (cosine, sine, magnitude applied).
+void rope_cos_sin(int64_t pos, const HParams& hp, const float* freq_factors, float* cos_sin);
+void apply_rope_table(float* head, const float* cos_sin, const HParams& hp);
+
 // gate [n] = silu(gate) * up.
 void swiglu(float* gate, const float* up, int64_t n);
 
