@@ -41,8 +41,8 @@ done
 mkdir -p "$WORK"
 
 make_model() {  # name -> $WORK/name-F16.gguf
-    f=$WORK/$1-F16.gguf
-    [ -f "$f" ] && return 0
+    f16=$WORK/$1-F16.gguf
+    [ -f "$f16" ] && return 0
     case $1 in
         dense) args="--arch qwen3 --n-embd 1024 --n-layer 28 --n-head 16 --n-head-kv 8 --head-dim 128 --n-ff 3072" ;;
         moe) args="--arch qwen3moe --n-embd 1024 --n-layer 18 --n-head 16 --n-head-kv 8 --head-dim 128
@@ -50,26 +50,27 @@ make_model() {  # name -> $WORK/name-F16.gguf
         *) echo "engine_vs_llamacpp: unknown model $1" >&2; exit 2 ;;
     esac
     # shellcheck disable=SC2086
-    "$QUANTLAB" generate $args --type F16 --vocab "$VOCAB" --seed 1 -o "$f" > /dev/null
+    "$QUANTLAB" generate $args --type F16 --vocab "$VOCAB" --seed 1 -o "$f16" > /dev/null
 }
 
+# (POSIX sh variables are global: each function keeps its own names.)
 make_imatrix() {  # name -> $WORK/name.imatrix.gguf
-    f=$WORK/$1.imatrix.gguf
-    [ -f "$f" ] && return 0
+    im=$WORK/$1.imatrix.gguf
+    [ -f "$im" ] && return 0
     python3 -c "import random; random.seed(1); print(' '.join(random.choice(
         ['the', 'a', 'of', 'model', 'token', 'memory', 'bits', '42', 'quant', 'lab', 'cpu', 'fast'])
         for _ in range(6000)))" > "$WORK/imatrix-text.txt"
-    "$PEER/llama-imatrix" -m "$WORK/$1-F16.gguf" -f "$WORK/imatrix-text.txt" -o "$f" -c 256 --chunks 8 \
+    "$PEER/llama-imatrix" -m "$WORK/$1-F16.gguf" -f "$WORK/imatrix-text.txt" -o "$im" -c 256 --chunks 8 \
         -t "$THREADS" > "$WORK/$1.imatrix.log" 2>&1
 }
 
 make_quant() {  # name type -> $WORK/name-type.gguf
-    f=$WORK/$1-$2.gguf
-    [ -f "$f" ] && return 0
+    out=$WORK/$1-$2.gguf
+    [ -f "$out" ] && return 0
     imatrix=""
     if [ "$2" = IQ2_XXS ]; then make_imatrix "$1"; imatrix="--imatrix $WORK/$1.imatrix.gguf"; fi
     # shellcheck disable=SC2086
-    "$PEER/llama-quantize" $imatrix "$WORK/$1-F16.gguf" "$f" "$2" "$THREADS" > "$f.log" 2>&1
+    "$PEER/llama-quantize" $imatrix "$WORK/$1-F16.gguf" "$out" "$2" "$THREADS" > "$out.log" 2>&1
 }
 
 # Samples of one engine on one file, appended as "pp X" / "tg X" lines.
