@@ -153,7 +153,7 @@ void gemm_quantized(const MatmulWeights& w, const uint8_t* acts, size_t act_byte
     const GemmActs a{tab.q.data(),     tab.init.data(), tab.d.data(),
                      tab.d_sum.data(), w.n_in,          n_groups};
     const int64_t n_panels = (w.n_out + kPanelRows - 1) / kPanelRows;
-    parallel_for(n_panels, n_threads, [&](int64_t begin, int64_t end) {
+    parallel_for_dynamic(n_panels, n_threads, 1, [&](int64_t begin, int64_t end) {
         thread_local PanelBuffers buf;
         for (int64_t p = begin; p < end; ++p) {
             const int64_t r0 = p * kPanelRows;

@@ -100,7 +100,9 @@ void matmul_quantized(const KernelTable& table, std::span<const MatmulWeights> w
             rest_rows += ws[i].n_out;
         }
     }
-    parallel_for(rest_rows, n_threads, [&](int64_t begin, int64_t end) {
+    // Rows in chunks taken first come, first served (about 8 per thread).
+    const int64_t grain = std::max<int64_t>(16, rest_rows / (8 * std::max(n_threads, 1)));
+    parallel_for_dynamic(rest_rows, n_threads, grain, [&](int64_t begin, int64_t end) {
         int64_t row0 = 0;  // first global row of matrix i
         for (size_t i : rest) {
             const MatmulWeights& w = ws[i];

@@ -166,4 +166,16 @@ void parallel_for(int64_t n, int n_threads, const std::function<void(int64_t, in
     WorkerPool::instance().run(n, t, fn);
 }
 
+void parallel_for_dynamic(int64_t n, int n_threads, int64_t grain,
+                          const std::function<void(int64_t, int64_t)>& fn) {
+    if (n <= 0) return;
+    grain = std::max<int64_t>(grain, 1);
+    const int64_t n_chunks = (n + grain - 1) / grain;
+    std::atomic<int64_t> next{0};
+    parallel_for(std::min<int64_t>(n_threads, n_chunks), n_threads, [&](int64_t, int64_t) {
+        for (int64_t c = next.fetch_add(1); c < n_chunks; c = next.fetch_add(1))
+            fn(c * grain, std::min(n, (c + 1) * grain));
+    });
+}
+
 }  // namespace ql

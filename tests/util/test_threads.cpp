@@ -62,3 +62,34 @@ TEST(WorkerPool, AnExceptionInAnyChunkReachesTheCaller) {
 }
 
 }  // namespace
+
+namespace ql {
+namespace {
+
+// Every index is visited exactly once, in chunks of the grain, for any
+// thread count; nested calls run inline.
+TEST(ParallelForDynamic, CoversEveryIndexOnceInGrainChunks) {
+    for (int threads : {1, 2, 5})
+        for (int64_t n : {1, 7, 64, 1000}) {
+            std::vector<std::atomic<int>> seen(static_cast<size_t>(n));
+            std::atomic<int> bad_chunks{0};
+            parallel_for_dynamic(n, threads, 16, [&](int64_t begin, int64_t end) {
+                if (begin % 16 != 0 || (end - begin != 16 && end != n)) ++bad_chunks;
+                for (int64_t i = begin; i < end; ++i) ++seen[static_cast<size_t>(i)];
+            });
+            EXPECT_EQ(bad_chunks.load(), 0);
+            for (int64_t i = 0; i < n; ++i) ASSERT_EQ(seen[static_cast<size_t>(i)].load(), 1) << i;
+        }
+}
+
+TEST(ParallelForDynamic, NestedInsideParallelFor) {
+    std::atomic<int64_t> total{0};
+    parallel_for(4, 2, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i)
+            parallel_for_dynamic(100, 2, 7, [&](int64_t lo, int64_t hi) { total += hi - lo; });
+    });
+    EXPECT_EQ(total.load(), 400);
+}
+
+}  // namespace
+}  // namespace ql
