@@ -13,6 +13,7 @@
 #include <immintrin.h>
 
 #include "kernels/kquants_simd.hpp"
+#include "kernels/prefetch_simd.hpp"
 #include "kernels/simd_entry.hpp"
 #include "kernels/simd_tables.hpp"
 
@@ -99,6 +100,7 @@ void dot_k4(int64_t n, const uint8_t* w, const uint8_t* acts, size_t stride, flo
     const __m256i m16 = _mm256_set1_epi8(0x10);
     Accs<NA> acc;
     for (int64_t i = 0; i < n / kSuperBlock; ++i, w += kBytes) {
+        prefetch_weights<kBytes>(w);
         const ScalesMins sm = unpack_k4_scales(w + 4);
         const __m128i s8 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<int64_t>(sm.scales)));
         const __m256i s8x2 = _mm256_set_m128i(s8, s8);
@@ -147,6 +149,7 @@ void dot_q6k(int64_t n, const uint8_t* w, const uint8_t* acts, size_t stride, fl
     const __m256i m30 = _mm256_set1_epi8(0x30);
     Accs<NA> acc;
     for (int64_t i = 0; i < n / kSuperBlock; ++i, w += 210) {
+        prefetch_weights<210>(w);
         const __m256i s16 =
             _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 192)));
         const Scales16x2 scales(s16);
@@ -187,6 +190,7 @@ void dot_q2k(int64_t n, const uint8_t* w, const uint8_t* acts, size_t stride, fl
     const __m128i m4x = _mm_set1_epi8(0x0f);
     Accs<NA> acc;
     for (int64_t i = 0; i < n / kSuperBlock; ++i, w += 84) {
+        prefetch_weights<84>(w);
         const __m128i sc = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w));
         const Scales16x2 scales(_mm256_cvtepu8_epi16(_mm_and_si128(sc, m4x)));
         const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sc, 4), m4x));
@@ -224,6 +228,7 @@ void dot_q3k(int64_t n, const uint8_t* w, const uint8_t* acts, size_t stride, fl
     const __m256i m04 = _mm256_set1_epi8(4);
     Accs<NA> acc;
     for (int64_t i = 0; i < n / kSuperBlock; ++i, w += 110) {
+        prefetch_weights<110>(w);
         const Scales16 s = unpack_q3k_scales(w + 96);
         const __m128i s8 = _mm_set_epi64x(static_cast<int64_t>(s.hi), static_cast<int64_t>(s.lo));
         const __m256i s16 = _mm256_sub_epi16(_mm256_cvtepu8_epi16(s8), _mm256_set1_epi16(32));

@@ -15,6 +15,7 @@
 #include <immintrin.h>
 
 #include "kernels/kquants_simd.hpp"
+#include "kernels/prefetch_simd.hpp"
 #include "kernels/simd_entry.hpp"
 #include "kernels/simd_tables.hpp"
 
@@ -123,6 +124,7 @@ void dot_k4(int64_t n, const uint8_t* w, const uint8_t* acts, size_t stride, flo
     const __m512i nib_shift = _mm512_set_epi64(4, 4, 4, 4, 0, 0, 0, 0);
     Accs<NA> acc;
     for (int64_t i = 0; i < n / kSuperBlock; ++i, w += kBytes) {
+        prefetch_weights<kBytes>(w);
         const ScalesMins sm = unpack_k4_scales(w + 4);
         const __m512i dup =
             dup_pairs(_mm256_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<int64_t>(sm.scales))));
@@ -177,6 +179,7 @@ void dot_q6k(int64_t n, const uint8_t* w, const uint8_t* acts, size_t stride, fl
     const __m512i shr_b = _mm512_set_epi64(2, 2, 2, 2, 0, 0, 0, 0);
     Accs<NA> acc;
     for (int64_t i = 0; i < n / kSuperBlock; ++i, w += 210) {
+        prefetch_weights<210>(w);
         const __m256i s16 =
             _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 192)));
         const __m512i dup = dup_pairs(s16);
@@ -223,6 +226,7 @@ void dot_q2k(int64_t n, const uint8_t* w, const uint8_t* acts, size_t stride, fl
     const __m128i m4x = _mm_set1_epi8(0x0f);
     Accs<NA> acc;
     for (int64_t i = 0; i < n / kSuperBlock; ++i, w += 84) {
+        prefetch_weights<84>(w);
         const __m128i sc = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w));
         const __m512i dup = dup_pairs(_mm256_cvtepu8_epi16(_mm_and_si128(sc, m4x)));
         const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sc, 4), m4x));
@@ -263,6 +267,7 @@ void dot_q3k(int64_t n, const uint8_t* w, const uint8_t* acts, size_t stride, fl
     const __m512i m04 = _mm512_set1_epi8(4);
     Accs<NA> acc;
     for (int64_t i = 0; i < n / kSuperBlock; ++i, w += 110) {
+        prefetch_weights<110>(w);
         const Scales16 s = unpack_q3k_scales(w + 96);
         const __m128i s8 = _mm_set_epi64x(static_cast<int64_t>(s.hi), static_cast<int64_t>(s.lo));
         const __m256i s16 = _mm256_sub_epi16(_mm256_cvtepu8_epi16(s8), _mm256_set1_epi16(32));

@@ -11,6 +11,7 @@
 #include <immintrin.h>
 
 #include "kernels/legacy_simd.hpp"
+#include "kernels/prefetch_simd.hpp"
 #include "kernels/simd_entry.hpp"
 #include "kernels/simd_tables.hpp"
 
@@ -126,6 +127,7 @@ void q8_paired(int64_t n, const uint8_t* w, const uint8_t* acts, size_t stride, 
     int64_t i = 0;
     for (; i + 4 <= nb; i += 4) {
         const uint8_t* wb = w + i * T::kBytes;
+        prefetch_weights<4 * T::kBytes>(wb);
         __m256i wv[4], aw[4];
         for (int k = 0; k < 4; ++k) {
             wv[k] = decode<F>(wb + k * T::kBytes, table);
@@ -147,6 +149,7 @@ void q8_paired(int64_t n, const uint8_t* w, const uint8_t* acts, size_t stride, 
     }
     for (; i < nb; ++i) {
         const uint8_t* wb = w + i * T::kBytes;
+        prefetch_weights<4 * T::kBytes>(wb);
         const __m256i wv = decode<F>(wb, table);
         const __m256i aw = _mm256_abs_epi8(wv);
         const float dw = weight_scale<F>(wb);
@@ -169,6 +172,7 @@ void iq4_xs(int64_t n, const uint8_t* w, const uint8_t* acts, size_t stride, flo
     for (int a = 0; a < NA; ++a) acc[a] = _mm256_setzero_ps();
     for (int64_t ib = 0; ib < nsb; ++ib) {
         const uint8_t* wb = w + ib * kIq4XsBytes;
+        prefetch_weights<kIq4XsBytes>(wb);
         int scales[8];
         iq4_xs_scales(wb, scales);
         __m256i isum[NA];

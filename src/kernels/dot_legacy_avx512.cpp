@@ -14,6 +14,7 @@
 #include <immintrin.h>
 
 #include "kernels/legacy_simd.hpp"
+#include "kernels/prefetch_simd.hpp"
 #include "kernels/simd_entry.hpp"
 #include "kernels/simd_tables.hpp"
 
@@ -203,6 +204,7 @@ void q8_paired(int64_t n, const uint8_t* w, const uint8_t* acts, size_t stride, 
     if constexpr (kRawCodes && F != Fmt::Q4_0) biased = table512(Traits<F>::kLevels, 128);
     for (; i + 4 <= nb; i += 4) {
         const uint8_t* wb = w + i * T::kBytes;
+        prefetch_weights<4 * T::kBytes>(wb);
         __m512i w0, w1, c0, c1;
         if constexpr (kRawCodes) {
             constexpr bool kLookup = F != Fmt::Q4_0;
@@ -242,6 +244,7 @@ void q8_paired(int64_t n, const uint8_t* w, const uint8_t* acts, size_t stride, 
     float tail[NA] = {};
     for (; i < nb; ++i) {
         const uint8_t* wb = w + i * T::kBytes;
+        prefetch_weights<4 * T::kBytes>(wb);
         const __m256i wv = decode_one<F>(wb, table);
         const __m256i k80h = _mm512_castsi512_si256(k80);
         const __m256i c = _mm256_dpbusd_epi32(_mm256_setzero_si256(), k80h, wv);
@@ -282,6 +285,7 @@ void iq4_xs(int64_t n, const uint8_t* w, const uint8_t* acts, size_t stride, flo
     for (int a = 0; a < NA; ++a) acc[a] = _mm512_setzero_ps();
     for (int64_t ib = 0; ib < nsb; ++ib) {
         const uint8_t* wb = w + ib * kIq4XsBytes;
+        prefetch_weights<kIq4XsBytes>(wb);
         const __m256i sl = _mm256_set1_epi32(static_cast<int>(u32_at(wb + 4)));
         const __m256i sh = _mm256_set1_epi32(u16_at(wb + 2));
         const __m256i low =
@@ -332,6 +336,7 @@ void f16(int64_t n, const uint8_t* w, const uint8_t* acts, size_t stride, float*
         for (int u = 0; u < U; ++u) acc[a][u] = _mm512_setzero_ps();
     int64_t i = 0;
     for (; i + 16 * U <= n; i += 16 * U) {
+        prefetch_weights<32 * U>(w + 2 * i);
         __m512 wv[U];
         for (int u = 0; u < U; ++u) wv[u] = _mm512_cvtph_ps(load256(w + 2 * i + 32 * u));
         for (int a = 0; a < NA; ++a) {
@@ -366,6 +371,7 @@ void bf16(int64_t n, const uint8_t* w, const uint8_t* acts, size_t stride, float
         for (int u = 0; u < U; ++u) acc[a][u] = _mm512_setzero_ps();
     int64_t i = 0;
     for (; i + 32 * U <= n; i += 32 * U) {
+        prefetch_weights<64 * U>(w + 2 * i);
         __m512bh wv[U];
         for (int u = 0; u < U; ++u) wv[u] = (__m512bh)_mm512_loadu_si512(w + 2 * i + 64 * u);
         for (int a = 0; a < NA; ++a) {

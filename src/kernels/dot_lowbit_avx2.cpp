@@ -14,6 +14,7 @@
 
 #include <cstring>
 
+#include "kernels/prefetch_simd.hpp"
 #include "kernels/simd_entry.hpp"
 #include "kernels/simd_tables.hpp"
 #include "quant/iq1_grids.hpp"
@@ -127,6 +128,7 @@ void tq2_0_impl(int64_t n, const void* w, const void* acts, size_t stride, float
     for (int r = 0; r < NA; ++r) acc[r] = _mm256_setzero_ps();
     const __m256i m3 = _mm256_set1_epi8(3);
     for (int64_t i = 0; i < n / kQK; ++i, wb += 66) {
+        prefetch_weights<66>(wb);
         __m256i c[8];
         for (int h = 0; h < 2; ++h) {
             const __m256i x = ldu(wb + 32 * h);
@@ -166,6 +168,7 @@ void tq1_0_impl(int64_t n, const void* w, const void* acts, size_t stride, float
     const __m128i pow_lo = _mm_set_epi16(3, 3, 3, 3, 1, 1, 1, 1);
     const __m128i pow_hi = _mm_set_epi16(27, 27, 27, 27, 9, 9, 9, 9);
     for (int64_t i = 0; i < n / kQK; ++i, wb += 54) {
+        prefetch_weights<54>(wb);
         __m256i c[8];
         __m256i x = ldu(wb);
         for (int t = 0; t < 5; ++t) {
@@ -223,6 +226,7 @@ void iq2_xxs_impl(int64_t n, const void* w, const void* acts, size_t stride, flo
     for (int r = 0; r < NA; ++r) acc[r] = _mm256_setzero_ps();
     const uint64_t* grid = quant::iq2::kIq2xxsGrid;
     for (int64_t i = 0; i < n / kQK; ++i, wb += 66) {
+        prefetch_weights<66>(wb);
         SignedBlock b;
         alignas(16) uint8_t sc[16] = {};
         for (int g = 0; g < 8; ++g) {
@@ -251,6 +255,7 @@ void iq2_xs_impl(int64_t n, const void* w, const void* acts, size_t stride, floa
     for (int r = 0; r < NA; ++r) acc[r] = _mm256_setzero_ps();
     const uint64_t* grid = quant::iq2::kIq2xsGrid;
     for (int64_t i = 0; i < n / kQK; ++i, wb += 74) {
+        prefetch_weights<74>(wb);
         SignedBlock b;
         const __m128i sraw = _mm_cvtsi64_si128(static_cast<long long>(ld64(wb + 66)));
         const __m128i nib =
@@ -281,6 +286,7 @@ void iq3_xxs_impl(int64_t n, const void* w, const void* acts, size_t stride, flo
     for (int r = 0; r < NA; ++r) acc[r] = _mm256_setzero_ps();
     const auto* grid = reinterpret_cast<const int*>(quant::kIq3XxsGrid.data());
     for (int64_t i = 0; i < n / kQK; ++i, wb += 98) {
+        prefetch_weights<98>(wb);
         SignedBlock b;
         alignas(16) uint8_t sc[16] = {};
         for (int g = 0; g < 8; ++g)
@@ -341,6 +347,7 @@ void iq1_s_impl(int64_t n, const void* w, const void* acts, size_t stride, float
     __m256 acc[NA];
     for (int r = 0; r < NA; ++r) acc[r] = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / kQK; ++i, wb += 50) {
+        prefetch_weights<50>(wb);
         Iq1Block b;
         const __m128i qh = _mm_loadu_si128(reinterpret_cast<const __m128i*>(wb + 34));
         const __m128i s16 = _mm_add_epi16(
@@ -375,6 +382,7 @@ void iq1_m_impl(int64_t n, const void* w, const void* acts, size_t stride, float
     __m256 acc[NA];
     for (int r = 0; r < NA; ++r) acc[r] = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / kQK; ++i, wb += 56) {
+        prefetch_weights<56>(wb);
         Iq1Block b;
         const uint64_t scw = ld64(wb + 48);
         const auto d_bits = static_cast<uint16_t>(((scw >> 12) & 0x000f) | ((scw >> 24) & 0x00f0) |

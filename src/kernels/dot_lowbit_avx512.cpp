@@ -17,6 +17,7 @@
 
 #include <cstring>
 
+#include "kernels/prefetch_simd.hpp"
 #include "kernels/simd_entry.hpp"
 #include "kernels/simd_tables.hpp"
 #include "quant/iq1_grids.hpp"
@@ -103,6 +104,7 @@ void tq2_0_impl(int64_t n, const void* w, const void* acts, size_t stride, float
     const __m512i m3 = _mm512_set1_epi8(3);
     const __m512i minus1 = _mm512_set1_epi16(-1);
     for (int64_t i = 0; i < n / kQK; ++i, wb += 66) {
+        prefetch_weights<66>(wb);
         const __m512i x =
             _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb)));
         const __m512i y =
@@ -185,6 +187,7 @@ void tq1_0_impl(int64_t n, const void* w, const void* acts, size_t stride, float
     const __m512i t86 = _mm512_set1_epi8(86);
     const __m512i t171 = _mm512_set1_epi8(static_cast<char>(171));
     for (int64_t i = 0; i < n / kQK; ++i, wb += 54) {
+        prefetch_weights<54>(wb);
         const __m512i src = _mm512_maskz_loadu_epi8((1ULL << 52) - 1, wb);
         __m512i c[4];
         for (int k = 0; k < 4; ++k) {
@@ -306,6 +309,7 @@ void iq2_xxs_impl(int64_t n, const void* w, const void* acts, size_t stride, flo
     for (int c = 0; c < 4; ++c) perm[c] = per32_perm(c, 4);
     const auto* grid = reinterpret_cast<const long long*>(quant::iq2::kIq2xxsGrid);
     for (int64_t i = 0; i < n / kQK; ++i, wb += 66) {
+        prefetch_weights<66>(wb);
         SignedBlock b;
         const __m512i q = _mm512_loadu_si512(wb + 2);
         // scales 2 * (aux >> 28) + 1 in word 4g
@@ -339,6 +343,7 @@ void iq2_xs_impl(int64_t n, const void* w, const void* acts, size_t stride, floa
     const auto* grid = reinterpret_cast<const long long*>(quant::iq2::kIq2xsGrid);
     const __m512i m511 = _mm512_set1_epi64(511);
     for (int64_t i = 0; i < n / kQK; ++i, wb += 74) {
+        prefetch_weights<74>(wb);
         SignedBlock b;
         // 16 scales: low nibble of byte g = index 2g, high = 2g + 1
         const __m128i sb = _mm_cvtsi64_si128(static_cast<long long>(ld64(wb + 66)));
@@ -375,6 +380,7 @@ void iq3_xxs_impl(int64_t n, const void* w, const void* acts, size_t stride, flo
     for (int c = 0; c < 4; ++c) perm[c] = per32_perm(c, 2);
     const auto* grid = reinterpret_cast<const int*>(quant::kIq3XxsGrid.data());
     for (int64_t i = 0; i < n / kQK; ++i, wb += 98) {
+        prefetch_weights<98>(wb);
         SignedBlock b;
         const __m256i aux = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb + 66));
         const __m256i s32 = _mm256_add_epi32(_mm256_slli_epi32(_mm256_srli_epi32(aux, 28), 1),
@@ -443,6 +449,7 @@ void iq1_s_impl(int64_t n, const void* w, const void* acts, size_t stride, float
                                            6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
     const __m512i two = _mm512_set1_epi8(2);
     for (int64_t i = 0; i < n / kQK; ++i, wb += 50) {
+        prefetch_weights<50>(wb);
         Iq1Block b;
         const __m128i qh = _mm_loadu_si128(reinterpret_cast<const __m128i*>(wb + 34));
         const __m128i s8 = _mm_add_epi16(
@@ -489,6 +496,7 @@ void iq1_m_impl(int64_t n, const void* w, const void* acts, size_t stride, float
                                             0, 9, 6, 3, 0, 9, 6, 3, 0, 9, 6, 3, 0);
     const __m512i two = _mm512_set1_epi8(2);
     for (int64_t i = 0; i < n / kQK; ++i, wb += 56) {
+        prefetch_weights<56>(wb);
         Iq1Block b;
         const uint64_t scw = ld64(wb + 48);
         const auto d_bits = static_cast<uint16_t>(((scw >> 12) & 0x000f) | ((scw >> 24) & 0x00f0) |
