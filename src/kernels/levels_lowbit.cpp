@@ -2,6 +2,9 @@
 // codebook formats (IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S) and
 // IQ4_XS. The codebook levels are the signed grid magnitudes; IQ1's
 // +-1/8 shift is folded into the levels (8 g +- 1) with the scale divided by 8.
+#include <array>
+#include <cstring>
+
 #include "kernels/levels_table.hpp"
 #include "quant/half.hpp"
 #include "quant/iq1_grids.hpp"
@@ -64,16 +67,35 @@ void decode_tq2_0(const uint8_t* row, int64_t n, uint8_t* levels, float* scale, 
     }
 }
 
+// ---- sign-coded grids: eight magnitudes (one per byte) and eight sign bits
+
+// Byte j of kByteMask[s] is 0xff where bit j of s is set.
+constexpr std::array<uint64_t, 256> make_byte_masks() {
+    std::array<uint64_t, 256> m{};
+    for (int s = 0; s < 256; ++s)
+        for (int j = 0; j < 8; ++j)
+            if ((s >> j) & 1) m[static_cast<size_t>(s)] |= uint64_t{0xff} << (8 * j);
+    return m;
+}
+constexpr std::array<uint64_t, 256> kByteMask = make_byte_masks();
+
+// Eight levels bias +- magnitude (minus where `signs` has a bit), all eight
+// bytes at once: magnitude <= bias keeps every byte of bias - m and bias + m
+// within 0..255, so no byte borrows from or carries into its neighbour.
+void signed_levels(uint64_t magnitudes, uint8_t signs, int bias, uint8_t* out) {
+    const uint64_t b = uint64_t{0x0101010101010101} * static_cast<uint64_t>(bias);
+    const uint64_t neg = kByteMask[signs];
+    const uint64_t v = ((b + magnitudes) & ~neg) | ((b - magnitudes) & neg);
+    std::memcpy(out, &v, 8);
+}
+
 // ---- IQ2: grid magnitudes 8, 25, 43 with signs (bias 43)
 
 constexpr int kIq2Bias = 43;
 
 // Eight levels of a grid entry: +-magnitude + kIq2Bias, negative where `signs` has a bit.
 void iq2_group(uint64_t entry, uint8_t signs, uint8_t* out) {
-    for (int j = 0; j < 8; ++j) {
-        const int v = quant::iq2::grid_byte(entry, j);
-        out[j] = static_cast<uint8_t>(kIq2Bias + ((signs >> j) & 1 ? -v : v));
-    }
+    signed_levels(entry, signs, kIq2Bias, out);
 }
 
 // The scale of a sub-block, as quant/iq2.cpp computes it: d * (0.5 + code) * 0.25.
@@ -133,11 +155,7 @@ constexpr int kIq3SBias = 15;    // magnitudes up to 15
 
 // Eight levels from two grid points: +-magnitude + bias, negative where `signs` has a bit.
 void iq3_group(uint32_t first, uint32_t second, uint8_t signs, int bias, uint8_t* out) {
-    for (int i = 0; i < 4; ++i) {
-        const int v0 = quant::grid_value(first, i), v1 = quant::grid_value(second, i);
-        out[i] = static_cast<uint8_t>(bias + ((signs >> i) & 1 ? -v0 : v0));
-        out[4 + i] = static_cast<uint8_t>(bias + ((signs >> (4 + i)) & 1 ? -v1 : v1));
-    }
+    signed_levels(first | uint64_t{second} << 32, signs, bias, out);
 }
 
 // IQ3_XXS [d:2][points:64][8 x u32: 4 x 7 sign bits | scale << 28]:
