@@ -50,11 +50,12 @@ ActFormat act_format(TypeId weight) {
     fail("the GEMM has no {} activations", quant::type_traits(a).name);
 }
 
-// Side tables of every token (gemm.hpp, GemmActs), filled in parallel.
+// Side tables of every token (gemm.hpp, GemmActs), filled in parallel; the
+// token count is padded to whole 8-token tiles.
 struct ActTables {
-    std::vector<int8_t> q;  // [n_tokens][n_in]
-    std::vector<int32_t> init;
-    std::vector<float> d, d_sum;  // [n_tokens][n_groups]
+    std::vector<int8_t> q;        // [n_tiles][n_in / 4][8][4]
+    std::vector<int32_t> init;    // [n_tiles][n_groups][8]
+    std::vector<float> d, d_sum;  // [n_tiles][n_groups][8]
 };
 
 // Token t's values and group entries into its slot of the tiled tables.

@@ -83,38 +83,62 @@ bool use_gemm(const KernelTable& table, TypeId type, int64_t n_tokens) {
     return !disabled && table.gemm && n_tokens >= kGemmMinTokens && gemm_supported(type);
 }
 
-// y_i = x · W_iᵀ for matrices sharing one quantized input: the GEMM ones one
-// after the other, the rest in one parallel pass over all their rows.
-void matmul_quantized(const KernelTable& table, std::span<const MatmulWeights> ws,
-                      std::span<float* const> ys, const float* x, int64_t n_tokens, int n_threads) {
-    const MatmulWeights& first = ws.front();
-    const size_t act_bytes = activation_row_bytes(first.type, first.n_in);
-    const auto acts = quantize_rows(first.type, x, first.n_in, n_tokens, n_threads);
-    std::vector<size_t> rest;  // matrices for the dot kernels
-    int64_t rest_rows = 0;
-    for (size_t i = 0; i < ws.size(); ++i) {
-        if (use_gemm(table, ws[i].type, n_tokens)) {
-            gemm_quantized(ws[i], acts.data(), act_bytes, n_tokens, ys[i], n_threads);
-        } else {
-            rest.push_back(i);
-            rest_rows += ws[i].n_out;
-        }
-    }
-    // Rows in chunks taken first come, first served (about 8 per thread).
-    const int64_t grain = std::max<int64_t>(16, rest_rows / (8 * std::max(n_threads, 1)));
-    parallel_for_dynamic(rest_rows, n_threads, grain, [&](int64_t begin, int64_t end) {
-        int64_t row0 = 0;  // first global row of matrix i
-        for (size_t i : rest) {
-            const MatmulWeights& w = ws[i];
+// One product with its input already quantized.
+struct QuantizedJob {
+    const MatmulWeights* w;
+    const uint8_t* acts;  // [n_tokens] activation rows of act_bytes
+    size_t act_bytes;
+    float* y;
+    int64_t n_tokens;
+};
+
+// The jobs' rows in one parallel pass, in chunks taken first come, first
+// served (about 8 per thread).
+void dot_jobs(const KernelTable& table, std::span<const QuantizedJob> jobs, int n_threads) {
+    int64_t total = 0;
+    for (const QuantizedJob& j : jobs) total += j.w->n_out;
+    if (total == 0) return;
+    const int64_t grain = std::max<int64_t>(16, total / (8 * std::max(n_threads, 1)));
+    parallel_for_dynamic(total, n_threads, grain, [&](int64_t begin, int64_t end) {
+        int64_t row0 = 0;  // first global row of the job
+        for (const QuantizedJob& j : jobs) {
             const int64_t lo = std::max(begin, row0) - row0,
-                          hi = std::min(end, row0 + w.n_out) - row0;
-            for (int64_t t0 = 0; lo < hi && t0 < n_tokens; t0 += kTokenTile) {
-                const int64_t n_tok = std::min(kTokenTile, n_tokens - t0);
-                dot_tile(table, w, acts.data(), act_bytes, t0, n_tok, lo, hi, ys[i]);
+                          hi = std::min(end, row0 + j.w->n_out) - row0;
+            for (int64_t t0 = 0; lo < hi && t0 < j.n_tokens; t0 += kTokenTile) {
+                const int64_t n_tok = std::min(kTokenTile, j.n_tokens - t0);
+                dot_tile(table, *j.w, j.acts, j.act_bytes, t0, n_tok, lo, hi, j.y);
             }
-            row0 += w.n_out;
+            row0 += j.w->n_out;
         }
     });
+}
+
+// Quantizes every distinct input once (jobs with the same x, token count and
+// activation format share it), runs the GEMM jobs one after the other and
+// the rest in one parallel pass.
+void matmul_quantized(const KernelTable& table, std::span<const MatmulJob> jobs, int n_threads) {
+    std::vector<std::vector<uint8_t>> inputs(jobs.size());  // quantized input of job i (or empty)
+    std::vector<QuantizedJob> dots;
+    for (size_t i = 0; i < jobs.size(); ++i) {
+        const MatmulJob& job = jobs[i];
+        const size_t act_bytes = activation_row_bytes(job.w.type, job.w.n_in);
+        const uint8_t* acts = nullptr;
+        for (size_t k = 0; k < i && !acts; ++k)
+            if (jobs[k].x == job.x && jobs[k].n_tokens == job.n_tokens &&
+                jobs[k].w.n_in == job.w.n_in &&
+                activation_type(jobs[k].w.type) == activation_type(job.w.type))
+                acts = inputs[k].data();
+        if (!acts) {
+            inputs[i] = quantize_rows(job.w.type, job.x, job.w.n_in, job.n_tokens, n_threads);
+            acts = inputs[i].data();
+        }
+        if (use_gemm(table, job.w.type, job.n_tokens)) {
+            gemm_quantized(job.w, acts, act_bytes, job.n_tokens, job.y, n_threads);
+        } else {
+            dots.push_back({&job.w, acts, act_bytes, job.y, job.n_tokens});
+        }
+    }
+    dot_jobs(table, dots, n_threads);
 }
 
 void matmul_float(const MatmulWeights& w, const float* x, float* y, int64_t n_tokens,
@@ -146,8 +170,8 @@ void matmul_with(const KernelTable& table, const MatmulWeights& w, const float* 
     }
     if (!table.find(w.type))
         fail("kernel table '{}' has no {} kernel", table.name, quant::type_traits(w.type).name);
-    float* const out[] = {y};
-    matmul_quantized(table, std::span(&w, 1), out, x, n_tokens, n_threads);
+    const MatmulJob job{w, x, y, n_tokens};
+    matmul_quantized(table, std::span(&job, 1), n_threads);
 }
 
 void matmul(const MatmulWeights& w, const float* x, float* y, int64_t n_tokens, ActivationMode mode,
@@ -155,23 +179,28 @@ void matmul(const MatmulWeights& w, const float* x, float* y, int64_t n_tokens, 
     matmul_with(active_kernels(), w, x, y, n_tokens, mode, n_threads);
 }
 
+void matmul_many(std::span<const MatmulJob> jobs, ActivationMode mode, int n_threads) {
+    bool together = mode == ActivationMode::Quantized;
+    for (const MatmulJob& j : jobs) {
+        check_weights(j.w);
+        if (j.n_tokens < 0) fail("matmul with {} tokens", j.n_tokens);
+        together = together && j.n_tokens > 0;
+    }
+    if (!together) {
+        for (const MatmulJob& j : jobs) matmul(j.w, j.x, j.y, j.n_tokens, mode, n_threads);
+        return;
+    }
+    matmul_quantized(active_kernels(), jobs, n_threads);
+}
+
 void matmul_shared_input(std::span<const MatmulWeights> ws, const float* x,
                          std::span<float* const> ys, int64_t n_tokens, ActivationMode mode,
                          int n_threads) {
     if (ws.size() != ys.size())
         fail("matmul_shared_input: {} matrices, {} outputs", ws.size(), ys.size());
-    if (ws.empty()) return;
-    bool shared = mode == ActivationMode::Quantized && n_tokens > 0;
-    for (const MatmulWeights& w : ws) {
-        check_weights(w);
-        shared = shared && w.n_in == ws[0].n_in &&
-                 activation_type(w.type) == activation_type(ws[0].type);
-    }
-    if (!shared) {
-        for (size_t i = 0; i < ws.size(); ++i) matmul(ws[i], x, ys[i], n_tokens, mode, n_threads);
-        return;
-    }
-    matmul_quantized(active_kernels(), ws, ys, x, n_tokens, n_threads);
+    std::vector<MatmulJob> jobs;
+    for (size_t i = 0; i < ws.size(); ++i) jobs.push_back({ws[i], x, ys[i], n_tokens});
+    matmul_many(jobs, mode, n_threads);
 }
 
 ExpertStack make_expert_stack(TypeId type, int64_t n_expert, int64_t n_out, int64_t n_in,

@@ -30,6 +30,20 @@ enum class ActivationMode {
 void matmul(const MatmulWeights& w, const float* x, float* y, int64_t n_tokens, ActivationMode mode,
             int n_threads);
 
+// One product of a batch: y [n_tokens, w.n_out] = x [n_tokens, w.n_in] · Wᵀ.
+struct MatmulJob {
+    MatmulWeights w;
+    const float* x = nullptr;
+    float* y = nullptr;
+    int64_t n_tokens = 0;
+};
+
+// Independent products at once (the experts of a token): every distinct
+// input is quantized once and the rows of all products share one parallel
+// pass (large batches go through the GEMM one product at a time); each y has
+// the same bits as its own matmul gives.
+void matmul_many(std::span<const MatmulJob> jobs, ActivationMode mode, int n_threads);
+
 // y_i [n_tokens, n_out_i] = x · W_iᵀ for several matrices of the same input
 // (q/k/v, gate/up): the input is quantized once and the matrices' rows share
 // one parallel pass; each y_i has the same bits as matmul(W_i) gives.

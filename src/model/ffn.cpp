@@ -70,6 +70,64 @@ std::vector<Choice> choose_experts(const HParams& hp, const ExpertFeedForward& w
     return chosen;
 }
 
+// The work of one routed expert: its tokens' inputs and its outputs.
+struct ExpertBatch {
+    int64_t expert = 0;
+    const std::vector<RoutedToken>* tokens = nullptr;
+    const float* input = nullptr;  // [m, n_embd]: x's row itself for one token, else `rows`
+    std::vector<float> rows;       // [m, n_embd] gathered inputs (m > 1)
+    std::vector<float> gate, up;   // [m, n_ff_exp]
+    std::vector<float> result;     // [m, n_embd]
+    int64_t m() const { return static_cast<int64_t>(tokens->size()); }
+};
+
+// Every routed expert's SwiGLU, the experts' products batched: all gate and
+// up projections in one matmul_many, then all down projections in another
+// (a generated token's k experts are small products; one pass each keeps
+// both threads busy); out += weight * result per token.
+void run_experts(const BatchContext& ctx, const ExpertFeedForward& w, const float* x,
+                 const std::vector<std::vector<RoutedToken>>& routed, float* out) {
+    const int64_t n_embd = ctx.hp.n_embd, n_ff = w.gate.n_out;
+    std::vector<ExpertBatch> batches;
+    for (int64_t e = 0; e < ctx.hp.n_expert; ++e) {
+        if (routed[e].empty()) continue;
+        ExpertBatch& b = batches.emplace_back();
+        b.expert = e;
+        b.tokens = &routed[e];
+        const int64_t m = b.m();
+        if (m == 1) {
+            b.input = x + routed[e][0].token * n_embd;
+        } else {
+            b.rows.resize(static_cast<size_t>(m * n_embd));
+            for (int64_t i = 0; i < m; ++i)
+                std::copy_n(x + routed[e][i].token * n_embd, n_embd, &b.rows[i * n_embd]);
+            b.input = b.rows.data();
+        }
+        b.gate.resize(static_cast<size_t>(m * n_ff));
+        b.up.resize(static_cast<size_t>(m * n_ff));
+        b.result.resize(static_cast<size_t>(m * n_embd));
+    }
+    std::vector<kernels::MatmulJob> jobs;
+    for (ExpertBatch& b : batches) {
+        jobs.push_back({kernels::expert_weights(w.gate, b.expert), b.input, b.gate.data(), b.m()});
+        jobs.push_back({kernels::expert_weights(w.up, b.expert), b.input, b.up.data(), b.m()});
+    }
+    kernels::matmul_many(jobs, ctx.options.activations, ctx.options.n_threads);
+    jobs.clear();
+    for (ExpertBatch& b : batches) {
+        swiglu(b.gate.data(), b.up.data(), b.m() * n_ff);
+        jobs.push_back(
+            {kernels::expert_weights(w.down, b.expert), b.gate.data(), b.result.data(), b.m()});
+    }
+    kernels::matmul_many(jobs, ctx.options.activations, ctx.options.n_threads);
+    for (const ExpertBatch& b : batches)
+        for (int64_t i = 0; i < b.m(); ++i) {
+            const RoutedToken& rt = (*b.tokens)[static_cast<size_t>(i)];
+            float* dst = out + rt.token * n_embd;
+            for (int64_t d = 0; d < n_embd; ++d) dst[d] += rt.weight * b.result[i * n_embd + d];
+        }
+}
+
 }  // namespace
 
 void expert_feed_forward(const BatchContext& ctx, const ExpertFeedForward& w, const float* x,
@@ -87,24 +145,7 @@ void expert_feed_forward(const BatchContext& ctx, const ExpertFeedForward& w, co
             routed[c.expert].push_back({t, c.weight});
 
     std::fill_n(out, n * n_embd, 0.0f);
-    std::vector<float> rows, result;
-    for (int64_t e = 0; e < hp.n_expert; ++e) {
-        const auto& tokens = routed[e];
-        if (tokens.empty()) continue;
-        const auto m = static_cast<int64_t>(tokens.size());
-        rows.resize(static_cast<size_t>(m * n_embd));  // [m, n_embd] inputs of this expert
-        for (int64_t i = 0; i < m; ++i)
-            std::copy_n(x + tokens[i].token * n_embd, n_embd, &rows[i * n_embd]);
-        const FeedForward ffn{kernels::expert_weights(w.gate, e), kernels::expert_weights(w.up, e),
-                              kernels::expert_weights(w.down, e)};
-        result.resize(static_cast<size_t>(m * n_embd));  // [m, n_embd]
-        feed_forward(ctx, ffn, rows.data(), result.data(), m);
-        for (int64_t i = 0; i < m; ++i) {
-            float* dst = out + tokens[i].token * n_embd;
-            for (int64_t d = 0; d < n_embd; ++d)
-                dst[d] += tokens[i].weight * result[i * n_embd + d];
-        }
-    }
+    run_experts(ctx, w, x, routed, out);
     if (w.has_shared) {
         std::vector<float> shared(static_cast<size_t>(n * n_embd));  // [n_tokens, n_embd]
         feed_forward(ctx, w.shared, x, shared.data(), n);

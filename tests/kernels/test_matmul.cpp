@@ -192,3 +192,29 @@ TEST(MatmulShared, SameBitsAsSeparateProducts) {
 
 }  // namespace
 }  // namespace ql::test
+
+namespace ql::test {
+namespace {
+
+// Independent products in one call: inputs shared or not, token counts on
+// the dot-kernel and GEMM paths, several formats: each output has the bits
+// of its own matmul.
+TEST(MatmulMany, SameBitsAsSeparateProducts) {
+    const Problem a = make_problem(TypeId::Q4_K, 21, 512, 1, 7);
+    const Problem b = make_problem(TypeId::TQ1_0, 33, 512, 1, 8);
+    Problem c = make_problem(TypeId::Q6_K, 17, 512, 1, 9);
+    c.x = a.x;  // shares a's input
+    const Problem d = make_problem(TypeId::Q8_0, 40, 256, 20, 10);
+    const Problem* ps[] = {&a, &b, &c, &d};
+    std::vector<std::vector<float>> ys;
+    std::vector<kernels::MatmulJob> jobs;
+    for (const Problem* p : ps) ys.emplace_back(static_cast<size_t>(p->n_out * p->n_tokens));
+    for (size_t i = 0; i < 4; ++i)
+        jobs.push_back({ps[i]->weights(), ps[i]->x.data(), ys[i].data(), ps[i]->n_tokens});
+    kernels::matmul_many(jobs, ActivationMode::Quantized, 2);
+    for (size_t i = 0; i < 4; ++i)
+        EXPECT_TRUE(same_bits(ys[i], run(*ps[i], ActivationMode::Quantized, 3))) << i;
+}
+
+}  // namespace
+}  // namespace ql::test
