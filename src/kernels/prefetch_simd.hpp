@@ -15,7 +15,7 @@
 namespace ql::kernels::simd {
 namespace {  // NOLINT(google-build-namespaces): see simd_entry.hpp
 
-constexpr int kPrefetchAhead = 2048;  // bytes
+constexpr int kPrefetchAhead = 4096;  // bytes (2048 and 8192 measured slower)
 
 // Prefetches the lines of the Bytes bytes that lie kPrefetchAhead past w
 // (call once per block of Bytes weight bytes).
