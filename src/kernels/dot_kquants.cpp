@@ -17,6 +17,7 @@
 #include <cstring>
 
 #include "kernels/dot_scalar.hpp"
+#include "kernels/kquant_scales.hpp"
 
 namespace ql::kernels::scalar {
 
@@ -45,17 +46,6 @@ struct LaneSums {
         return total;
     }
 };
-
-// 6-bit scale and min j (0..7) of Q4_K / Q5_K's 12 packed bytes.
-void scale_min_k4(const uint8_t* packed, int j, int& scale, int& min) {
-    if (j < 4) {
-        scale = packed[j] & 63;
-        min = packed[j + 4] & 63;
-    } else {
-        scale = (packed[j + 4] & 0x0f) | ((packed[j - 4] >> 6) << 4);
-        min = (packed[j + 4] >> 4) | ((packed[j] >> 6) << 4);
-    }
-}
 
 // Σ bsums[j] * min(j / 2) of Q4_K / Q5_K.
 int k4_min_sum(const uint8_t* packed, const Q8KBlock& y) {

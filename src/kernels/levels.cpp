@@ -3,6 +3,7 @@
 // (signed levels, biased by 128).
 #include "kernels/levels.hpp"
 
+#include "kernels/kquant_scales.hpp"
 #include "kernels/levels_table.hpp"
 #include "quant/half.hpp"
 
@@ -11,17 +12,6 @@ namespace ql::kernels {
 namespace levels {
 
 namespace {
-
-// 6-bit scale and min j (0..7) of Q4_K / Q5_K's 12 packed bytes.
-void scale_min_k4(const uint8_t* packed, int j, int& scale, int& min) {
-    if (j < 4) {
-        scale = packed[j] & 63;
-        min = packed[j + 4] & 63;
-    } else {
-        scale = (packed[j + 4] & 0x0f) | ((packed[j - 4] >> 6) << 4);
-        min = (packed[j + 4] >> 4) | ((packed[j] >> 6) << 4);
-    }
-}
 
 // Q4_K [d:2][dmin:2][scales:12][qs:128]: value 64c + l is the low nibble of
 // qs[32c + l] (l < 32), value 64c + 32 + l its high nibble; group j = 32

@@ -2,6 +2,7 @@
 // Each rebuilds quant::dequantize's y = (d * scale) * q - dmin * min: the
 // formats with mins (Q2_K, Q5_K) give offset -(dmin * min); the signed ones
 // (Q3_K, Q6_K) store q + bias and have no offset.
+#include "kernels/kquant_scales.hpp"
 #include "kernels/levels_table.hpp"
 #include "quant/half.hpp"
 
@@ -49,17 +50,6 @@ void decode_q3_k(const uint8_t* row, int64_t n, uint8_t* levels, float* scale, f
         for (int k = 0; k < 8; ++k)
             for (int l = 0; l < 32; ++l)
                 levels[32 * k + l] |= static_cast<uint8_t>(((row[l] >> k) & 1) << 2);
-    }
-}
-
-// 6-bit scale and min j (0..7) of Q5_K's 12 packed bytes (as Q4_K).
-void scale_min_k4(const uint8_t* packed, int j, int& sc, int& m) {
-    if (j < 4) {
-        sc = packed[j] & 63;
-        m = packed[j + 4] & 63;
-    } else {
-        sc = (packed[j + 4] & 0x0f) | ((packed[j - 4] >> 6) << 4);
-        m = (packed[j + 4] >> 4) | ((packed[j] >> 6) << 4);
     }
 }
 
