@@ -23,11 +23,7 @@ namespace ql::kernels::scalar {
 namespace {
 
 using quant::load_u16;
-
-uint32_t load_u32(const uint8_t* p) {
-    return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 |
-           static_cast<uint32_t>(p[2]) << 16 | static_cast<uint32_t>(p[3]) << 24;
-}
+using quant::load_u32;
 
 // Σ grid(j) * ±q[j] over 8 values of a grid entry of 8 unsigned bytes.
 int signed_group8(uint64_t entry, uint8_t signs, const int8_t* q) {

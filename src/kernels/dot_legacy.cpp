@@ -21,6 +21,7 @@ namespace ql::kernels::scalar {
 namespace {
 
 using quant::load_u16;
+using quant::load_u32;
 
 // Twice the E2M1 values by code, and the IQ4_NL levels (format facts).
 constexpr std::array<int, 16> kFp4Doubled = {0, 1,  2,  3,  4,  6,  8,  12,
@@ -59,11 +60,6 @@ int nibble_block_sum(const uint8_t* qs, uint32_t qh, const int8_t* q, Level leve
         sum += level(lo) * q[j] + level(hi) * q[j + 16];
     }
     return sum;
-}
-
-uint32_t load_u32(const uint8_t* p) {
-    return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 |
-           static_cast<uint32_t>(p[2]) << 16 | static_cast<uint32_t>(p[3]) << 24;
 }
 
 }  // namespace

@@ -16,13 +16,10 @@ namespace ql::kernels::levels {
 
 namespace {
 
+using quant::load_u32;
+
 float half_at(const uint8_t* p) {
     return quant::fp16_to_f32(quant::load_u16(p));
-}
-
-uint32_t load_u32(const uint8_t* p) {
-    return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 |
-           static_cast<uint32_t>(p[2]) << 16 | static_cast<uint32_t>(p[3]) << 24;
 }
 
 // ---- ternary: one scale per 256 values, level t (bias 1)

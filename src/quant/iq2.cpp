@@ -19,15 +19,6 @@ namespace {
 
 constexpr size_t kBytesXxs = 66, kBytesXs = 74, kBytesS = 82;
 
-uint32_t load_u32(const uint8_t* p) {
-    return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 |
-           static_cast<uint32_t>(p[2]) << 16 | static_cast<uint32_t>(p[3]) << 24;
-}
-
-void store_u32(uint8_t* p, uint32_t v) {
-    for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
-}
-
 // Writes the 8 values of one group: scale * magnitude, negated where `signs` has a bit.
 void emit_group(float scale, uint64_t entry, uint8_t signs, float* y) {
     for (int j = 0; j < 8; ++j) {

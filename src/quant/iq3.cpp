@@ -42,13 +42,6 @@ const iq3::Format& s_format() {
     return f;
 }
 
-uint32_t load_u32(const uint8_t* p) {
-    return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
-}
-void store_u32(uint8_t* p, uint32_t v) {
-    for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
-}
-
 // ---- IQ3_XXS layout ---------------------------------------------------------
 
 Code unpack_xxs(const uint8_t* p) {

@@ -44,11 +44,6 @@ inline int unpack_code(const uint8_t* qs, uint32_t high_bits, int j) {
     return nibble | static_cast<int>(((high_bits >> j) & 1u) << 4);
 }
 
-inline uint32_t load_u32(const uint8_t* p) {
-    return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
-           (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
-}
-
 // Symmetric 4/5-bit block: codes in [-half, half - 1] stored with +half.
 void quantize_symmetric_block(const float* x, const float* w, int bits, uint8_t* out,
                               std::vector<ScaleEvent>& events) {
