@@ -301,19 +301,11 @@ void dot_q3k(int64_t n, const uint8_t* w, const uint8_t* acts, size_t stride, fl
 }
 
 // ------------------------------------------------------------------ plumbing
-#define QL_KQUANT_KERNEL(Name, call)                                                           \
-    struct Name {                                                                              \
-        template <int NA>                                                                      \
-        static void run(int64_t n, const uint8_t* w, const uint8_t* a, size_t s, float* out) { \
-            call(n, w, a, s, out);                                                             \
-        }                                                                                      \
-    };
-QL_KQUANT_KERNEL(Q4K, (dot_k4<NA, false>))
-QL_KQUANT_KERNEL(Q5K, (dot_k4<NA, true>))
-QL_KQUANT_KERNEL(Q6K, dot_q6k<NA>)
-QL_KQUANT_KERNEL(Q2K, dot_q2k<NA>)
-QL_KQUANT_KERNEL(Q3K, dot_q3k<NA>)
-#undef QL_KQUANT_KERNEL
+QL_SIMD_KERNEL(Q4K, (dot_k4<NA, false>))
+QL_SIMD_KERNEL(Q5K, (dot_k4<NA, true>))
+QL_SIMD_KERNEL(Q6K, dot_q6k<NA>)
+QL_SIMD_KERNEL(Q2K, dot_q2k<NA>)
+QL_SIMD_KERNEL(Q3K, dot_q3k<NA>)
 
 }  // namespace
 

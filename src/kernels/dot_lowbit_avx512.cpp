@@ -527,23 +527,13 @@ void iq1_m_impl(int64_t n, const void* w, const void* acts, size_t stride, float
 
 // ------------------------------------------------------------ plumbing --
 // Each kernel as K::run<NA> for simd_entry.hpp.
-#define QL_LOWBIT_KERNEL(name)                                                                 \
-    struct name##_kernel {                                                                     \
-        template <int NA>                                                                      \
-        static void run(int64_t n, const uint8_t* w, const uint8_t* a, size_t s, float* out) { \
-            name##_impl<NA>(n, w, a, s, out);                                                  \
-        }                                                                                      \
-    };
-
-QL_LOWBIT_KERNEL(tq2_0)
-QL_LOWBIT_KERNEL(tq1_0)
-QL_LOWBIT_KERNEL(iq2_xxs)
-QL_LOWBIT_KERNEL(iq2_xs)
-QL_LOWBIT_KERNEL(iq3_xxs)
-QL_LOWBIT_KERNEL(iq1_s)
-QL_LOWBIT_KERNEL(iq1_m)
-
-#undef QL_LOWBIT_KERNEL
+QL_SIMD_KERNEL(tq2_0_kernel, tq2_0_impl<NA>)
+QL_SIMD_KERNEL(tq1_0_kernel, tq1_0_impl<NA>)
+QL_SIMD_KERNEL(iq2_xxs_kernel, iq2_xxs_impl<NA>)
+QL_SIMD_KERNEL(iq2_xs_kernel, iq2_xs_impl<NA>)
+QL_SIMD_KERNEL(iq3_xxs_kernel, iq3_xxs_impl<NA>)
+QL_SIMD_KERNEL(iq1_s_kernel, iq1_s_impl<NA>)
+QL_SIMD_KERNEL(iq1_m_kernel, iq1_m_impl<NA>)
 
 }  // namespace
 

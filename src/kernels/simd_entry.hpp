@@ -7,6 +7,17 @@
 // file's instantiations stay compiled for its own instruction set.
 #pragma once
 
+// Defines the kernel struct `Name` whose run<NA> calls `call` (an
+// expression naming NA, e.g. dot_q6k<NA> or (dot_k4<NA, false>)) with
+// (n, w, a, stride, out). Expanded inside a file's unnamed namespace.
+#define QL_SIMD_KERNEL(Name, call)                                                             \
+    struct Name {                                                                              \
+        template <int NA>                                                                      \
+        static void run(int64_t n, const uint8_t* w, const uint8_t* a, size_t s, float* out) { \
+            call(n, w, a, s, out);                                                             \
+        }                                                                                      \
+    };
+
 #include <cstddef>
 #include <cstdint>
 
