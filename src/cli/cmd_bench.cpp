@@ -30,7 +30,7 @@ struct BenchArgs {
     int64_t n_gen = 128;
     int repetitions = 5;
     int threads = 0;
-    bool mmap = false;
+    gguf::Residence residence = gguf::Residence::Loaded;
     bool json = false;
 };
 
@@ -154,8 +154,7 @@ void run_bench(const BenchArgs& a) {
     if (a.n_prompt < 0 || a.n_gen < 0 || (a.n_prompt == 0 && a.n_gen == 0))
         fail("bench: -p and -n must not be negative, and not both 0");
     if (a.repetitions < 1) fail("bench: -r must be at least 1");
-    const auto model =
-        model::Model::open(a.model, a.mmap ? gguf::Residence::Mapped : gguf::Residence::Loaded);
+    const auto model = model::Model::open(a.model, a.residence);
     const ModelSummary summary = summarize(model.file());
     const std::string name = model.file().get_string("general.name").value_or(summary.architecture);
     const int threads = a.threads > 0 ? a.threads : default_thread_count();
@@ -187,9 +186,7 @@ void register_bench(CLI::App& app, int& status) {
     cmd->add_option("-n,--n-gen", args->n_gen, "Generated tokens (tg test, default 128; 0 = off)");
     cmd->add_option("-r,--repetitions", args->repetitions, "Repetitions of each test (default 5)");
     cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
-    cmd->add_flag("--mmap", args->mmap,
-                  "Leave the weights in the mmapped file instead of loading them into\n"
-                  "huge-page memory (less resident memory, slower generation)");
+    add_mmap_flag(cmd, args->residence);
     cmd->add_flag("--json", args->json, "Print a JSON summary");
     cmd->callback([args, &status] {
         run_bench(*args);

@@ -24,7 +24,7 @@ struct LogitsArgs {
     std::string tokens;
     std::string out;
     int threads = 0;
-    bool mmap = false;
+    gguf::Residence residence = gguf::Residence::Loaded;
     bool float_activations = false;
 };
 
@@ -53,8 +53,7 @@ std::vector<int32_t> read_token_file(const std::string& path) {
 void run_logits(const LogitsArgs& args) {
     static_assert(std::endian::native == std::endian::little, "logits are written little-endian");
     const auto tokens = read_token_file(args.tokens);
-    const auto model = model::Model::open(
-        args.model, args.mmap ? gguf::Residence::Mapped : gguf::Residence::Loaded);
+    const auto model = model::Model::open(args.model, args.residence);
     const auto& hp = model.hparams();
     const auto n = static_cast<int64_t>(tokens.size());
     for (const int32_t id : tokens)
@@ -82,9 +81,7 @@ void register_logits(CLI::App& app, int& status) {
     cmd->add_option("--tokens", args->tokens, "File of whitespace-separated token ids")->required();
     cmd->add_option("--out", args->out, "Output: n_tokens x n_vocab little-endian f32")->required();
     cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
-    cmd->add_flag("--mmap", args->mmap,
-                  "Leave the weights in the mmapped file instead of loading them into\n"
-                  "huge-page memory (less resident memory, slower generation)");
+    add_mmap_flag(cmd, args->residence);
     cmd->add_flag("--float-activations", args->float_activations,
                   "f32 activations against dequantized weights instead of ggml's rounding");
     cmd->callback([args, &status] {

@@ -35,7 +35,7 @@ struct RunArgs {
     model::SamplerParams sampling;
     std::optional<uint64_t> seed;
     int threads = 0;
-    bool mmap = false;
+    gguf::Residence residence = gguf::Residence::Loaded;
     int64_t ctx = 0;  // 0: prompt + n_predict, at most the training context
     bool json = false;
 };
@@ -163,8 +163,7 @@ void run_model(RunArgs args) {
     if (args.n_predict < 0) fail("run: -n must not be negative");
     if (args.ctx < 0) fail("run: --ctx must be positive");
     args.sampling.seed = args.seed ? *args.seed : std::random_device{}();
-    const auto model = model::Model::open(
-        args.model, args.mmap ? gguf::Residence::Mapped : gguf::Residence::Loaded);
+    const auto model = model::Model::open(args.model, args.residence);
     const auto tokenizer = tok::Tokenizer::from_gguf(model.file());
     const auto prompt = tokenizer.encode(args.prompt, true);
     if (prompt.empty()) fail("run: the prompt is empty (and the vocabulary adds no BOS)");
@@ -193,9 +192,7 @@ void register_run(CLI::App& app, int& status) {
     cmd->add_option("--min-p", args->sampling.min_p, "Min-p, 0 = off (default 0.05)");
     cmd->add_option("--seed", args->seed, "Random seed (default: a random one)");
     cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
-    cmd->add_flag("--mmap", args->mmap,
-                  "Leave the weights in the mmapped file instead of loading them into\n"
-                  "huge-page memory (less resident memory, slower generation)");
+    add_mmap_flag(cmd, args->residence);
     cmd->add_option("--ctx", args->ctx, "Context size (default: prompt + n, within training)");
     cmd->add_flag("--json", args->json, "Print a JSON summary (text and figures) instead");
     cmd->callback([args, &status] {

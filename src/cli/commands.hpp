@@ -4,7 +4,18 @@
 
 #include <CLI/CLI.hpp>
 
+#include "gguf/gguf.hpp"
+
 namespace ql::cli {
+
+// The --mmap flag of the commands that run a model (run, bench, logits):
+// weights are loaded into huge-page memory unless it is given.
+inline void add_mmap_flag(CLI::App* cmd, gguf::Residence& residence) {
+    cmd->add_flag_callback(
+        "--mmap", [&residence] { residence = gguf::Residence::Mapped; },
+        "Leave the weights in the mmapped file instead of loading them into\n"
+        "huge-page memory (less resident memory, slower generation)");
+}
 
 void register_info(CLI::App& app, int& status);
 void register_dump(CLI::App& app, int& status);
