@@ -114,8 +114,14 @@ void run_experts(const BatchContext& ctx, const ExpertFeedForward& w, const floa
     }
     kernels::matmul_many(jobs, ctx.options.activations, ctx.options.n_threads);
     jobs.clear();
+    const auto n_batches = static_cast<int64_t>(batches.size());
+    parallel_for(n_batches, ctx.options.n_threads, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+            ExpertBatch& b = batches[static_cast<size_t>(i)];
+            swiglu(b.gate.data(), b.up.data(), b.m() * n_ff);
+        }
+    });
     for (ExpertBatch& b : batches) {
-        swiglu(b.gate.data(), b.up.data(), b.m() * n_ff);
         jobs.push_back(
             {kernels::expert_weights(w.down, b.expert), b.gate.data(), b.result.data(), b.m()});
     }
