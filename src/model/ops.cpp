@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <vector>
 
 namespace ql::model {
 
@@ -57,12 +56,6 @@ void apply_rope_table(float* head, const float* cos_sin, const HParams& hp) {
         head[a] = x0 * c - x1 * s;
         head[b] = x0 * s + x1 * c;
     }
-}
-
-void apply_rope(float* head, int64_t pos, const HParams& hp, const float* freq_factors) {
-    std::vector<float> cos_sin(static_cast<size_t>(hp.n_rot));  // [n_rot / 2, 2]
-    rope_cos_sin(pos, hp, freq_factors, cos_sin.data());
-    apply_rope_table(head, cos_sin.data(), hp);
 }
 
 void swiglu(float* gate, const float* up, int64_t n) {
