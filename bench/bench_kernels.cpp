@@ -4,8 +4,9 @@
 // matvec/<TYPE>/<table>/threads:<n> multiplies a [kRows, kCols] matrix by one
 // token with activations quantized as ggml does; <table> is "scalar" (the
 // reference) or the table chosen for this CPU when it differs.
-// matvec_l2/<TYPE>/threads:1 does the same with 128 rows (fits in L2: the
-// kernel's own speed, without main memory); gemm/<TYPE>/tokens:<n> times a
+// matvec_l2/<TYPE>/cols:<n> does the same on one thread with 128 rows of n
+// columns (fits in L2: the kernel's own speed, without main memory; 1024 is
+// the width of the benchmark models' short rows); gemm/<TYPE>/tokens:<n> times a
 // batch of n tokens (GB/s of weight bytes per batch).
 #include <benchmark/benchmark.h>
 
@@ -32,16 +33,16 @@ std::vector<float> random_values(int64_t n, uint32_t seed) {
 
 void bench_matvec_rows(benchmark::State& state, ql::quant::TypeId type,
                        const ql::kernels::KernelTable* table, int64_t rows, int64_t tokens,
-                       int threads) {
+                       int threads, int64_t cols = kCols) {
     const auto& t = ql::quant::type_traits(type);
-    const auto w = random_values(rows * kCols, 1);
-    const auto x = random_values(kCols * tokens, 2);
-    std::vector<float> importance(kCols, 1.0f);
-    const uint64_t row_bytes = *ql::quant::row_bytes(t, kCols);
+    const auto w = random_values(rows * cols, 1);
+    const auto x = random_values(cols * tokens, 2);
+    std::vector<float> importance(cols, 1.0f);
+    const uint64_t row_bytes = *ql::quant::row_bytes(t, cols);
     std::vector<uint8_t> q(row_bytes * rows);
-    ql::quant::quantize(type, w.data(), q.data(), rows, kCols,
+    ql::quant::quantize(type, w.data(), q.data(), rows, cols,
                         t.requires_importance ? importance.data() : nullptr);
-    const ql::kernels::MatmulWeights weights{type, rows, kCols, q.data(), row_bytes};
+    const ql::kernels::MatmulWeights weights{type, rows, cols, q.data(), row_bytes};
     std::vector<float> y(rows * tokens);
     for (auto _ : state) {
         ql::kernels::matmul_with(*table, weights, x.data(), y.data(), tokens,
@@ -59,7 +60,7 @@ void bench_matvec(benchmark::State& state, ql::quant::TypeId type,
 
 void bench_matvec_l2(benchmark::State& state, ql::quant::TypeId type,
                      const ql::kernels::KernelTable* table) {
-    bench_matvec_rows(state, type, table, kRowsL2, 1, 1);
+    bench_matvec_rows(state, type, table, kRowsL2, 1, 1, state.range(0));
 }
 
 void bench_gemm(benchmark::State& state, ql::quant::TypeId type,
@@ -87,6 +88,9 @@ void register_all() {
                 ->UseRealTime();
         benchmark::RegisterBenchmark(("matvec_l2/" + std::string(t.name)).c_str(), bench_matvec_l2,
                                      t.id, active)
+            ->Arg(kCols)
+            ->Arg(1024)
+            ->ArgName("cols")
             ->UseRealTime();
         benchmark::RegisterBenchmark(("gemm/" + std::string(t.name)).c_str(), bench_gemm, t.id,
                                      active)

@@ -138,14 +138,22 @@ void tq2_0_impl(int64_t n, const void* w, const void* acts, size_t stride, float
 // Value p comes from byte/power: p < 160: byte p % 32, t = p / 32;
 // p < 240: byte 32 + (p-160) % 16, t = (p-160) / 16; else byte 48 + (p-240) % 4,
 // t = (p-240) / 4.
+//
+// Decoding 64 values in 16-bit lanes, lane l holding values 2l and 2l+1:
+// a zero-masked byte permute puts the source byte of one value in the high
+// byte (low byte 0); vpmullw by its power leaves m = (uint8)(b * 3^t) in the
+// high byte, still over a zero low byte; vpmulhuw by 3 gives the trit in the
+// low byte (the even value's place), vpmulhuw by 768 gives 3m, whose high
+// byte is the trit (the odd value's place). One vpternlog merges the two.
 struct Tq1Tables {
-    alignas(64) uint8_t idx[256];
-    alignas(64) uint16_t pow_even[128];  // per 16-bit lane: power of its even byte
-    alignas(64) uint16_t pow_odd[128];   // power of its odd byte, << 8
+    alignas(64) uint8_t idx_even[256];  // per lane: source byte of value 2l, in its high byte
+    alignas(64) uint8_t idx_odd[256];   // source byte of value 2l+1, in its high byte
+    alignas(64) uint16_t pow_even[128];
+    alignas(64) uint16_t pow_odd[128];
 };
 constexpr Tq1Tables make_tq1_tables() {
     Tq1Tables t{};
-    uint8_t pw[256]{};
+    uint8_t src[256]{}, pw[256]{};
     constexpr uint8_t p3[5] = {1, 3, 9, 27, 81};
     for (int p = 0; p < 256; ++p) {
         int byte = 0, tt = 0;
@@ -159,12 +167,14 @@ constexpr Tq1Tables make_tq1_tables() {
             byte = 48 + (p - 240) % 4;
             tt = (p - 240) / 4;
         }
-        t.idx[p] = static_cast<uint8_t>(byte);
+        src[p] = static_cast<uint8_t>(byte);
         pw[p] = p3[tt];
     }
     for (int l = 0; l < 128; ++l) {
+        t.idx_even[2 * l + 1] = src[2 * l];
+        t.idx_odd[2 * l + 1] = src[2 * l + 1];
         t.pow_even[l] = pw[2 * l];
-        t.pow_odd[l] = static_cast<uint16_t>(pw[2 * l + 1] << 8);
+        t.pow_odd[l] = pw[2 * l + 1];
     }
     return t;
 }
@@ -176,27 +186,30 @@ void tq1_0_impl(int64_t n, const void* w, const void* acts, size_t stride, float
     const Acts<NA> A(acts, stride);
     __m512 acc[NA];
     for (int r = 0; r < NA; ++r) acc[r] = _mm512_setzero_ps();
-    __m512i idx[4], pe[4], po[4];
+    __m512i ie[4], io[4], pe[4], po[4];
     for (int k = 0; k < 4; ++k) {
-        idx[k] = _mm512_load_si512(kTq1.idx + 64 * k);
+        ie[k] = _mm512_load_si512(kTq1.idx_even + 64 * k);
+        io[k] = _mm512_load_si512(kTq1.idx_odd + 64 * k);
         pe[k] = _mm512_load_si512(kTq1.pow_even + 32 * k);
         po[k] = _mm512_load_si512(kTq1.pow_odd + 32 * k);
     }
-    const __m512i one = _mm512_set1_epi8(1);
+    constexpr __mmask64 kHigh = 0xaaaaaaaaaaaaaaaaULL;
+    const __m512i three = _mm512_set1_epi16(3);
+    const __m512i three_hi = _mm512_set1_epi16(768);
+    const __m512i high_bytes = _mm512_set1_epi16(static_cast<short>(0xff00));
     const __m512i minus1 = _mm512_set1_epi16(-1);
-    const __m512i t86 = _mm512_set1_epi8(86);
-    const __m512i t171 = _mm512_set1_epi8(static_cast<char>(171));
     for (int64_t i = 0; i < n / kQK; ++i, wb += 54) {
         prefetch_weights<54>(wb);
         const __m512i src = _mm512_maskz_loadu_epi8((1ULL << 52) - 1, wb);
         __m512i c[4];
         for (int k = 0; k < 4; ++k) {
-            const __m512i v = _mm512_permutexvar_epi8(idx[k], src);
-            const __m512i ev = _mm512_mullo_epi16(v, pe[k]);
-            const __m512i od = _mm512_mullo_epi16(_mm512_srli_epi16(v, 8), po[k]);
-            const __m512i m = _mm512_mask_blend_epi8(0xaaaaaaaaaaaaaaaaULL, ev, od);
-            const __m512i c1 = _mm512_maskz_mov_epi8(_mm512_cmpge_epu8_mask(m, t86), one);
-            c[k] = _mm512_mask_add_epi8(c1, _mm512_cmpge_epu8_mask(m, t171), c1, one);
+            const __m512i me =
+                _mm512_mullo_epi16(_mm512_maskz_permutexvar_epi8(kHigh, ie[k], src), pe[k]);
+            const __m512i mo =
+                _mm512_mullo_epi16(_mm512_maskz_permutexvar_epi8(kHigh, io[k], src), po[k]);
+            // even trit in the low byte | odd trit (high byte of 3m)
+            c[k] = _mm512_ternarylogic_epi32(_mm512_mulhi_epu16(me, three),
+                                             _mm512_mulhi_epu16(mo, three_hi), high_bytes, 0xf8);
         }
         const float dw = half(wb + 52);
         for (int r = 0; r < NA; ++r) {
