@@ -136,13 +136,20 @@ float weight_scale(const uint8_t* wb) {
 }
 
 // Byte k * Stride + j (j < Width) of a run to byte Width * k + j, k = 0..3.
+// A constant table (a function-local static would cost a guard check per
+// call, and the possible call behind it makes the compiler reload every
+// vector constant of the loop).
 template <int Stride, int Width>
-__m512i gather_index() {
+struct GatherIndex {
     alignas(64) int8_t idx[64] = {};
-    for (int k = 0; k < 4; ++k)
-        for (int j = 0; j < Width; ++j) idx[Width * k + j] = static_cast<int8_t>(k * Stride + j);
-    return _mm512_load_si512(idx);
-}
+    constexpr GatherIndex() {
+        for (int k = 0; k < 4; ++k)
+            for (int j = 0; j < Width; ++j)
+                idx[Width * k + j] = static_cast<int8_t>(k * Stride + j);
+    }
+};
+template <int Stride, int Width>
+constexpr GatherIndex<Stride, Width> kGatherIndex{};
 
 // The 2-byte (or 1-byte) fields at p + k * Stride, k = 0..3, packed into the
 // low bytes of a register with one or two byte permutes (all within 128
@@ -150,7 +157,7 @@ __m512i gather_index() {
 template <int Stride, int Width>
 __m128i gather4(const uint8_t* p) {
     static_assert(3 * Stride + Width <= 128);
-    static const __m512i idx = gather_index<Stride, Width>();
+    const __m512i idx = _mm512_load_si512(kGatherIndex<Stride, Width>.idx);
     __m512i v;
     if constexpr (3 * Stride + Width <= 64)
         v = _mm512_permutexvar_epi8(idx, _mm512_loadu_si512(p));
