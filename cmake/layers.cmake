@@ -36,4 +36,7 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 ql_layer(tokenizer DEPS ql_gguf PkgConfig::PCRE2)
 ql_layer(model DEPS ql_gguf ql_kernels ql_tokenizer)
+# Training's f32 matrix products run on OpenBLAS (Debian's pthread build).
+pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
+ql_layer(train DEPS ql_model PkgConfig::OPENBLAS)
 ql_layer(alloc DEPS ql_model)

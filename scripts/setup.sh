@@ -8,6 +8,7 @@ DEBIAN_PACKAGES=(
   clang libclang-rt-14-dev clang-format
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libpcre2-dev
+  libopenblas-dev
 )
 
 missing=()

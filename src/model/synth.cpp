@@ -155,6 +155,8 @@ uint32_t file_type_of(TypeId t) {
     }
 }
 
+}  // namespace
+
 MetadataList architecture_metadata(const SynthConfig& c) {
     const std::string a = c.arch + ".";
     auto u32 = [](int64_t v) { return gguf::Value::u32(static_cast<uint32_t>(v)); };
@@ -190,6 +192,8 @@ MetadataList architecture_metadata(const SynthConfig& c) {
     }
     return kv;
 }
+
+namespace {
 
 // ---- weights ----
 

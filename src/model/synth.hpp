@@ -82,6 +82,10 @@ void validate_synth_config(const SynthConfig& config);
 
 using MetadataList = std::vector<std::pair<std::string, gguf::Value>>;
 
+// general.* and <arch>.* metadata of a configuration (the hyper-parameter
+// keys llama.cpp reads); the trainer's export writes the same keys.
+MetadataList architecture_metadata(const SynthConfig& config);
+
 // tokenizer.* metadata of a small synthetic byte-level BPE vocabulary
 // (tokenizer.ggml.model "gpt2"): the 256 bytes in GPT-2's byte-to-unicode
 // spelling, merges learned on a built-in English text, and one control token

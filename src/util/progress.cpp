@@ -56,9 +56,11 @@ void ProgressBar::draw(bool force) {
     bar.resize(width, '.');
     double rate = t > 0 ? bytes_ / t / 1e6 : 0;
     double eta = frac > 0 ? t * (1 - frac) / frac : -1;
-    std::fprintf(stderr, "\r%s [%s] %lld/%lld  %.1f MB/s  ETA %s ", label_.c_str(), bar.c_str(),
-                 static_cast<long long>(done_), static_cast<long long>(total_), rate,
-                 format_eta(eta).c_str());
+    // (the rate only when bytes are counted)
+    const std::string rate_text = bytes_ > 0 ? fmt::format("  {:.1f} MB/s", rate) : "";
+    std::fprintf(stderr, "\r%s [%s] %lld/%lld%s  ETA %s  %s ", label_.c_str(), bar.c_str(),
+                 static_cast<long long>(done_), static_cast<long long>(total_), rate_text.c_str(),
+                 format_eta(eta).c_str(), detail_.c_str());
     std::fflush(stderr);
 }
 

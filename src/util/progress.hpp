@@ -16,11 +16,13 @@ class ProgressBar {
     ~ProgressBar();
     // Advance by `items`, having processed `bytes` more input bytes (for the rate).
     void advance(int64_t items, double bytes = 0);
+    // Text shown after the ETA (e.g. "loss 3.21  5400 tok/s").
+    void set_detail(std::string detail) { detail_ = std::move(detail); }
     void finish();
 
   private:
     void draw(bool force);
-    std::string label_;
+    std::string label_, detail_;
     int64_t total_, done_ = 0;
     double bytes_ = 0, last_draw_ = -1;
     bool enabled_, finished_ = false;
