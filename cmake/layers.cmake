@@ -36,7 +36,12 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 ql_layer(tokenizer DEPS ql_gguf PkgConfig::PCRE2)
 ql_layer(model DEPS ql_gguf ql_kernels ql_tokenizer)
-# Training's f32 matrix products run on OpenBLAS (Debian's pthread build).
-pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
-ql_layer(train DEPS ql_model PkgConfig::OPENBLAS)
+# Training's f32 matrix products run on OpenBLAS (Debian's pthread build),
+# loaded at run time (train/blas.cpp says why): its headers at build time,
+# its library path baked in.
+pkg_check_modules(OPENBLAS REQUIRED openblas)
+pkg_get_variable(OPENBLAS_LIBDIR openblas libdir)
+ql_layer(train DEPS ql_model ${CMAKE_DL_LIBS})
+target_include_directories(ql_train PRIVATE ${OPENBLAS_INCLUDE_DIRS})
+target_compile_definitions(ql_train PRIVATE QL_OPENBLAS_LIBRARY="${OPENBLAS_LIBDIR}/libopenblas.so.0")
 ql_layer(alloc DEPS ql_model)

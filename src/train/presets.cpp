@@ -24,14 +24,25 @@ int64_t count(const Preset& p, int64_t experts) {
     return p.n_vocab * p.n_embd + p.n_layer * block + p.n_embd;  // + output_norm
 }
 
+Preset dense(std::string name, std::string summary, int64_t n_embd, int64_t n_layer, int64_t n_ff,
+             int64_t n_head, int64_t n_head_kv) {
+    Preset p;
+    p.name = std::move(name);
+    p.arch = "llama";
+    p.summary = std::move(summary);
+    p.n_embd = n_embd;
+    p.n_layer = n_layer;
+    p.n_ff = n_ff;
+    p.n_head = n_head;
+    p.n_head_kv = n_head_kv;
+    p.head_dim = 64;
+    return p;
+}
+
 std::vector<Preset> make_presets() {
     std::vector<Preset> v;
-    Preset demo;
-    demo.name = "demo";
-    demo.arch = "llama";
-    demo.summary = "smallest shape, a few hundred steps: trains in under 2 minutes";
-    demo.n_layer = 1;
-    demo.n_ff = 256;
+    Preset demo = dense("demo", "smallest shape, a few hundred steps: trains in under 2 minutes",
+                        256, 1, 256, 4, 2);
     demo.seq_len = 128;
     demo.batch = 8;
     demo.steps = 300;
@@ -39,6 +50,23 @@ std::vector<Preset> make_presets() {
     demo.eval_every = 50;
     demo.checkpoint_every = 100;
     v.push_back(demo);
+    v.push_back(dense("xs", "zoo, smallest", 256, 2, 512, 4, 2));
+    v.push_back(dense("s", "zoo", 256, 6, 768, 4, 2));
+    v.push_back(dense("m", "zoo", 512, 4, 1536, 8, 4));
+    v.push_back(dense("l", "zoo, largest", 512, 10, 1536, 8, 4));
+    Preset moe;
+    moe.name = "moe";
+    moe.arch = "qwen3moe";
+    moe.summary = "zoo, mixture of experts: 8 experts, top 2";
+    moe.n_embd = 512;
+    moe.n_layer = 4;
+    moe.n_head = 8;
+    moe.n_head_kv = 4;
+    moe.head_dim = 64;
+    moe.n_expert = 8;
+    moe.n_expert_used = 2;
+    moe.n_ff_exp = 512;
+    v.push_back(moe);
     return v;
 }
 
