@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "kernels/vec_f32.hpp"
 #include "model/ops.hpp"
+#include "train/blas.hpp"
 #include "util/threads.hpp"
 
 namespace ql::train {
@@ -107,94 +107,97 @@ void swiglu_backward(const float* g, const float* u, const float* dh, float* dg,
     });
 }
 
+// Attention runs as matrix products per (sequence, head) on OpenBLAS: the
+// full [T, T] score matrix is computed and its upper triangle masked (twice
+// the useful work, still far faster than row-by-row dot products), and the
+// row-wise softmax steps run over all rows of all heads at once.
 namespace {
 
-// One (sequence, head) of the forward pass: probs [T, T], out rows.
-void attend_one(const AttentionShape& s, int64_t seq, int64_t h, const float* q, const float* k,
-                const float* v, float* probs, float* out) {
-    const int64_t T = s.seq_len, hd = s.head_dim, qw = s.n_head * hd, kw = s.n_head_kv * hd;
-    const int64_t g = h / (s.n_head / s.n_head_kv);
-    const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-    const int64_t base = seq * T;
-    float* P = probs + (seq * s.n_head + h) * T * T;
-    for (int64_t i = 0; i < T; ++i) {
-        const float* qi = q + (base + i) * qw + h * hd;
-        float* p = P + i * T;
-        float mx = -INFINITY;
-        for (int64_t j = 0; j <= i; ++j) {
-            p[j] = scale * kernels::dot_f32(qi, k + (base + j) * kw + g * hd, hd);
-            mx = std::max(mx, p[j]);
+// Row strides and offsets of one (sequence, head) in q/out, k/v and probs.
+struct HeadView {
+    int64_t T, hd, qw, kw, q_off, kv_off, p_off;
+};
+
+HeadView head_view(const AttentionShape& s, int64_t w) {
+    const int64_t seq = w / s.n_head, h = w % s.n_head, g = h / (s.n_head / s.n_head_kv);
+    const int64_t T = s.seq_len, hd = s.head_dim;
+    return {T,
+            hd,
+            s.n_head * hd,
+            s.n_head_kv * hd,
+            seq * T * s.n_head * hd + h * hd,
+            seq * T * s.n_head_kv * hd + g * hd,
+            w * T * T};
+}
+
+// Row r of every [T, T] matrix: causal softmax of the scores in place.
+void causal_softmax_rows(float* probs, int64_t n_rows, int64_t T, int n_threads) {
+    parallel_for(n_rows, n_threads, [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r) {
+            float* p = probs + r * T;
+            const int64_t i = r % T;
+            const float mx = *std::max_element(p, p + i + 1);
+            double sum = 0;
+            for (int64_t j = 0; j <= i; ++j) sum += (p[j] = std::exp(p[j] - mx));
+            const auto inv = static_cast<float>(1.0 / sum);
+            for (int64_t j = 0; j <= i; ++j) p[j] *= inv;
+            std::fill(p + i + 1, p + T, 0.0f);
         }
-        double sum = 0;
-        for (int64_t j = 0; j <= i; ++j) {
-            p[j] = std::exp(p[j] - mx);
-            sum += p[j];
-        }
-        const float inv = static_cast<float>(1.0 / sum);
-        float* o = out + (base + i) * qw + h * hd;
-        std::fill(o, o + hd, 0.0f);
-        for (int64_t j = 0; j <= i; ++j) {
-            p[j] *= inv;
-            kernels::axpy_f32(o, p[j], v + (base + j) * kw + g * hd, hd);
-        }
-        std::fill(p + i + 1, p + T, 0.0f);
-    }
+    });
 }
 
 }  // namespace
 
 void attention_forward(const AttentionShape& s, const float* q, const float* k, const float* v,
                        float* probs, float* out, int n_threads) {
-    parallel_for(s.n_seq * s.n_head, n_threads, [&](int64_t w0, int64_t w1) {
-        for (int64_t w = w0; w < w1; ++w)
-            attend_one(s, w / s.n_head, w % s.n_head, q, k, v, probs, out);
-    });
+    const float scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
+    const int64_t heads = s.n_seq * s.n_head;
+    for (int64_t w = 0; w < heads; ++w) {  // scores = scale Q K^T
+        const HeadView h = head_view(s, w);
+        gemm(false, true, h.T, h.T, h.hd, scale, q + h.q_off, h.qw, k + h.kv_off, h.kw, 0.0f,
+             probs + h.p_off, h.T);
+    }
+    causal_softmax_rows(probs, heads * s.seq_len, s.seq_len, n_threads);
+    for (int64_t w = 0; w < heads; ++w) {  // out = P V
+        const HeadView h = head_view(s, w);
+        gemm(false, false, h.T, h.hd, h.T, 1.0f, probs + h.p_off, h.T, v + h.kv_off, h.kw, 0.0f,
+             out + h.q_off, h.qw);
+    }
 }
 
 void attention_backward(const AttentionShape& s, const float* q, const float* k, const float* v,
                         const float* probs, const float* dout, float* dq, float* dk, float* dv,
                         int n_threads) {
-    const int64_t T = s.seq_len, hd = s.head_dim, qw = s.n_head * hd, kw = s.n_head_kv * hd;
-    const int64_t group = s.n_head / s.n_head_kv;
-    const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-    // One task per (sequence, KV head): it owns that slice of dk and dv, and
-    // the dq of its query heads, so nothing is shared between threads.
-    parallel_for(s.n_seq * s.n_head_kv, n_threads, [&](int64_t w0, int64_t w1) {
-        std::vector<float> ds(static_cast<size_t>(T));  // one row of d(scores)
-        for (int64_t w = w0; w < w1; ++w) {
-            const int64_t seq = w / s.n_head_kv, g = w % s.n_head_kv, base = seq * T;
-            for (int64_t i = 0; i < T; ++i) {
-                std::fill_n(dk + (base + i) * kw + g * hd, hd, 0.0f);
-                std::fill_n(dv + (base + i) * kw + g * hd, hd, 0.0f);
-            }
-            for (int64_t h = g * group; h < (g + 1) * group; ++h) {
-                const float* P = probs + (seq * s.n_head + h) * T * T;
-                for (int64_t i = 0; i < T; ++i) {
-                    const float* p = P + i * T;
-                    const float* doi = dout + (base + i) * qw + h * hd;
-                    // dP_ij = dO_i . V_j; dV_j += P_ij dO_i
-                    double rowdot = 0;
-                    for (int64_t j = 0; j <= i; ++j) {
-                        ds[static_cast<size_t>(j)] =
-                            kernels::dot_f32(doi, v + (base + j) * kw + g * hd, hd);
-                        rowdot += static_cast<double>(ds[static_cast<size_t>(j)]) * p[j];
-                        kernels::axpy_f32(dv + (base + j) * kw + g * hd, p[j], doi, hd);
-                    }
-                    // dS_ij = P_ij (dP_ij - Σ_j P_ij dP_ij); dQ_i = scale Σ_j dS_ij K_j;
-                    // dK_j += scale dS_ij Q_i
-                    float* dqi = dq + (base + i) * qw + h * hd;
-                    std::fill_n(dqi, hd, 0.0f);
-                    const float* qi = q + (base + i) * qw + h * hd;
-                    for (int64_t j = 0; j <= i; ++j) {
-                        const float d = scale * p[j] *
-                                        (ds[static_cast<size_t>(j)] - static_cast<float>(rowdot));
-                        kernels::axpy_f32(dqi, d, k + (base + j) * kw + g * hd, hd);
-                        kernels::axpy_f32(dk + (base + j) * kw + g * hd, d, qi, hd);
-                    }
-                }
-            }
+    const float scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
+    const int64_t heads = s.n_seq * s.n_head, T = s.seq_len;
+    std::vector<float> ds(static_cast<size_t>(heads * T * T));  // [heads, T, T]
+    for (int64_t w = 0; w < heads; ++w) {                       // dP = dO V^T
+        const HeadView h = head_view(s, w);
+        gemm(false, true, T, T, h.hd, 1.0f, dout + h.q_off, h.qw, v + h.kv_off, h.kw, 0.0f,
+             ds.data() + w * T * T, T);
+    }
+    // dS = P (dP - Σ_j P dP), row by row
+    parallel_for(heads * T, n_threads, [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r) {
+            const float* p = probs + r * T;
+            float* d = ds.data() + r * T;
+            const int64_t i = r % T;
+            double dot = 0;
+            for (int64_t j = 0; j <= i; ++j) dot += static_cast<double>(p[j]) * d[j];
+            for (int64_t j = 0; j <= i; ++j) d[j] = p[j] * (d[j] - static_cast<float>(dot));
+            std::fill(d + i + 1, d + T, 0.0f);
         }
     });
+    const int64_t group = s.n_head / s.n_head_kv;
+    for (int64_t w = 0; w < heads; ++w) {
+        const HeadView h = head_view(s, w);
+        const float* dsw = ds.data() + w * T * T;
+        const float beta = (w % s.n_head) % group == 0 ? 0.0f : 1.0f;  // first head of its group
+        gemm(false, false, T, h.hd, T, scale, dsw, T, k + h.kv_off, h.kw, 0.0f, dq + h.q_off, h.qw);
+        gemm(true, false, T, h.hd, T, scale, dsw, T, q + h.q_off, h.qw, beta, dk + h.kv_off, h.kw);
+        gemm(true, false, T, h.hd, T, 1.0f, probs + h.p_off, T, dout + h.q_off, h.qw, beta,
+             dv + h.kv_off, h.kw);
+    }
 }
 
 double cross_entropy(float* logits, const int32_t* targets, int64_t rows, int64_t n_vocab,
