@@ -64,11 +64,12 @@ void list_presets(bool json) {
         std::printf("%s\n", a.dump(2).c_str());
         return;
     }
-    std::printf("%-10s %-9s %12s %12s %8s  %s\n", "preset", "arch", "params", "tokens", "steps",
-                "summary");
+    std::printf("%-6s %-9s %10s %10s %10s %7s  %s\n", "preset", "arch", "params", "active",
+                "tokens", "steps", "summary");
     for (const auto& p : train::presets())
-        std::printf("%-10s %-9s %12lld %12lld %8lld  %s\n", p.name.c_str(), p.arch.c_str(),
+        std::printf("%-6s %-9s %10lld %10lld %10lld %7lld  %s\n", p.name.c_str(), p.arch.c_str(),
                     static_cast<long long>(p.n_params()),
+                    static_cast<long long>(p.n_active_params()),
                     static_cast<long long>(p.steps * p.tokens_per_step()),
                     static_cast<long long>(p.steps), p.summary.c_str());
 }

@@ -1,5 +1,7 @@
 #include "train/presets.hpp"
 
+#include <algorithm>
+
 namespace ql::train {
 
 namespace {
@@ -39,6 +41,18 @@ Preset dense(std::string name, std::string summary, int64_t n_embd, int64_t n_la
     return p;
 }
 
+// A zoo member: tokens to train on, spread over steps of batch x seq_len.
+Preset schedule(Preset p, int64_t tokens, float lr) {
+    p.batch = 32;
+    p.seq_len = 256;
+    p.steps = tokens / p.tokens_per_step();
+    p.warmup = std::max<int64_t>(50, p.steps / 30);
+    p.lr = lr;
+    p.eval_every = 250;
+    p.checkpoint_every = 100;
+    return p;
+}
+
 std::vector<Preset> make_presets() {
     std::vector<Preset> v;
     Preset demo = dense("demo", "smallest shape, a few hundred steps: trains in under 2 minutes",
@@ -50,23 +64,29 @@ std::vector<Preset> make_presets() {
     demo.eval_every = 50;
     demo.checkpoint_every = 100;
     v.push_back(demo);
-    v.push_back(dense("xs", "zoo, smallest", 256, 2, 512, 4, 2));
-    v.push_back(dense("s", "zoo", 256, 6, 768, 4, 2));
-    v.push_back(dense("m", "zoo", 512, 4, 1536, 8, 4));
-    v.push_back(dense("l", "zoo, largest", 512, 10, 1536, 8, 4));
+    // Four dense sizes ~2.7x apart (0.9M to 17M parameters), the smallest
+    // trained far past 20 tokens per parameter, the largest well short of it.
+    v.push_back(schedule(dense("xs", "zoo: smallest, ~43 tokens per parameter", 256, 1, 256, 4, 2),
+                         40'000'000, 3e-3f));
+    v.push_back(
+        schedule(dense("s", "zoo: ~9 tokens per parameter", 256, 3, 768, 4, 2), 25'000'000, 2e-3f));
+    v.push_back(schedule(dense("m", "zoo: ~2 tokens per parameter", 512, 2, 1536, 8, 4), 15'000'000,
+                         1.5e-3f));
+    v.push_back(schedule(dense("l", "zoo: largest, ~0.6 tokens per parameter", 512, 5, 1536, 8, 4),
+                         10'000'000, 1e-3f));
     Preset moe;
     moe.name = "moe";
     moe.arch = "qwen3moe";
-    moe.summary = "zoo, mixture of experts: 8 experts, top 2";
+    moe.summary = "zoo: mixture of experts, 8 experts (top 2), total size near l";
     moe.n_embd = 512;
-    moe.n_layer = 4;
+    moe.n_layer = 3;
     moe.n_head = 8;
     moe.n_head_kv = 4;
     moe.head_dim = 64;
     moe.n_expert = 8;
     moe.n_expert_used = 2;
     moe.n_ff_exp = 512;
-    v.push_back(moe);
+    v.push_back(schedule(moe, 10'000'000, 1.5e-3f));
     return v;
 }
 

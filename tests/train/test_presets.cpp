@@ -35,3 +35,45 @@ TEST(Presets, ParameterCountOfTheDemoShape) {
 }
 
 }  // namespace
+
+namespace {
+
+// The zoo the issue asks for: >= 4 dense sizes spanning >= 16x, about 2.8x
+// apart; a MoE near the largest dense size; one size far past 20 tokens per
+// parameter; a demo that is small and short.
+TEST(Presets, TheZooHasItsShape) {
+    std::vector<const Preset*> dense;
+    const Preset* moe = nullptr;
+    for (const Preset& p : ql::train::presets()) {
+        if (p.name == "demo") continue;
+        if (p.moe())
+            moe = &p;
+        else
+            dense.push_back(&p);
+    }
+    ASSERT_GE(dense.size(), 4u);
+    ASSERT_NE(moe, nullptr);
+    for (size_t i = 1; i < dense.size(); ++i) {
+        const double ratio = static_cast<double>(dense[i]->n_params()) /
+                             static_cast<double>(dense[i - 1]->n_params());
+        EXPECT_GT(ratio, 2.0) << dense[i]->name;
+        EXPECT_LT(ratio, 3.6) << dense[i]->name;
+    }
+    const double span = static_cast<double>(dense.back()->n_params()) /
+                        static_cast<double>(dense.front()->n_params());
+    EXPECT_GE(span, 16.0);
+    const double moe_ratio =
+        static_cast<double>(moe->n_params()) / static_cast<double>(dense.back()->n_params());
+    EXPECT_GT(moe_ratio, 0.7);
+    EXPECT_LT(moe_ratio, 1.5);
+    EXPECT_LT(moe->n_active_params(), moe->n_params() / 2);
+    double most = 0;
+    for (const Preset* p : dense)
+        most = std::max(most, static_cast<double>(p->steps * p->tokens_per_step()) /
+                                  static_cast<double>(p->n_params()));
+    EXPECT_GT(most, 40.0);
+    const Preset& demo = *ql::train::find_preset("demo");
+    EXPECT_LE(demo.steps * demo.tokens_per_step() * demo.n_params(), int64_t{1} << 39);
+}
+
+}  // namespace
