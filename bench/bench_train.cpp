@@ -5,6 +5,7 @@
 // tokens/s and the model GFLOP/s (6 x parameters + attention per token).
 //   build/bin/bench_train [--benchmark_filter=sgemm]
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 
 #include <vector>
 
@@ -80,6 +81,9 @@ void register_all() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // as quantlab does (src/cli/main.cpp): freed buffers stay in the heap
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
     register_all();
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

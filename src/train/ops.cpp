@@ -204,19 +204,20 @@ double cross_entropy(float* logits, const int32_t* targets, int64_t rows, int64_
                      bool grad, int n_threads) {
     std::vector<double> loss(static_cast<size_t>(rows));
     parallel_for(rows, n_threads, [&](int64_t r0, int64_t r1) {
+        std::vector<float> e(static_cast<size_t>(n_vocab));  // exp(z - max)
         for (int64_t r = r0; r < r1; ++r) {
             float* z = logits + r * n_vocab;
             const float mx = *std::max_element(z, z + n_vocab);
             double sum = 0;
-            for (int64_t i = 0; i < n_vocab; ++i) sum += std::exp(static_cast<double>(z[i] - mx));
+            for (int64_t i = 0; i < n_vocab; ++i)
+                sum += (e[static_cast<size_t>(i)] = std::exp(z[i] - mx));
             const int32_t t = targets[r];
             loss[static_cast<size_t>(r)] = std::log(sum) - (z[t] - mx);
             if (!grad) continue;
-            const double inv = 1.0 / sum;
-            const float scale = 1.0f / static_cast<float>(rows);
-            for (int64_t i = 0; i < n_vocab; ++i)
-                z[i] = static_cast<float>(std::exp(static_cast<double>(z[i] - mx)) * inv) * scale;
-            z[t] -= scale;
+            // softmax / rows, minus 1 / rows at the target
+            const auto scale = static_cast<float>(1.0 / (sum * static_cast<double>(rows)));
+            for (int64_t i = 0; i < n_vocab; ++i) z[i] = e[static_cast<size_t>(i)] * scale;
+            z[t] -= 1.0f / static_cast<float>(rows);
         }
     });
     double total = 0;
