@@ -141,6 +141,39 @@ void save(const TrainOptions& o, const std::string& path, const RunState& s, int
     save_checkpoint(path, c);
 }
 
+// The token corpus and its tokenizer, checked against the preset.
+TokenCorpus load_inputs(const TrainOptions& o, model::MetadataList& tokenizer) {
+    const Preset& p = o.preset;
+    TokenCorpus corpus = load_token_corpus(o.corpus_dir);
+    if (corpus.n_vocab != p.n_vocab)
+        fail_input("{}: the corpus vocabulary has {} tokens; preset '{}' expects {}", o.corpus_dir,
+                   corpus.n_vocab, p.name, p.n_vocab);
+    int64_t tok_vocab = 0;
+    tokenizer = model::tokenizer_from_file(o.corpus_dir + "/tokenizer.gguf", tok_vocab);
+    if (tok_vocab != p.n_vocab)
+        fail_input("{}/tokenizer.gguf: {} tokens, the token files say {}", o.corpus_dir, tok_vocab,
+                   p.n_vocab);
+    return corpus;
+}
+
+TrainResult summarize(const Preset& p, const RunState& s, int64_t first, double session_seconds,
+                      std::vector<DomainLoss> val) {
+    TrainResult r;
+    r.session_seconds = session_seconds;
+    r.seconds = s.seconds + session_seconds;
+    r.val_by_domain = std::move(val);
+    r.val_loss = mean_loss(r.val_by_domain);
+    r.initial_val_loss = s.initial_val;
+    r.train_loss = s.last_train_loss;
+    r.steps = s.step;
+    r.tokens = s.tokens;
+    r.params = p.n_params();
+    r.active_params = p.n_active_params();
+    r.model_flops =
+        flops_per_token(p) * static_cast<double>((s.step - first) * p.tokens_per_step());
+    return r;
+}
+
 }  // namespace
 
 double flops_per_token(const Preset& p) {
@@ -156,15 +189,8 @@ double flops_per_token(const Preset& p) {
 TrainResult run_training(const TrainOptions& o, const TrainProgress& progress) {
     const Preset& p = o.preset;
     if (o.out.empty()) fail("train: no output file (-o)");
-    const TokenCorpus corpus = load_token_corpus(o.corpus_dir);
-    if (corpus.n_vocab != p.n_vocab)
-        fail_input("{}: the corpus vocabulary has {} tokens; preset '{}' expects {}", o.corpus_dir,
-                   corpus.n_vocab, p.name, p.n_vocab);
-    int64_t tok_vocab = 0;
-    const auto tokenizer = model::tokenizer_from_file(o.corpus_dir + "/tokenizer.gguf", tok_vocab);
-    if (tok_vocab != p.n_vocab)
-        fail_input("{}/tokenizer.gguf: {} tokens, the token files say {}", o.corpus_dir, tok_vocab,
-                   p.n_vocab);
+    model::MetadataList tokenizer;
+    const TokenCorpus corpus = load_inputs(o, tokenizer);
     set_blas_threads(o.threads);
     TrainModel model(p, o.threads);
     const ParamLayout& layout = model.layout();
@@ -178,7 +204,6 @@ TrainResult run_training(const TrainOptions& o, const TrainProgress& progress) {
     std::vector<float> grads(static_cast<size_t>(layout.total));
     StopSignals signals;
     Timer session;
-    TrainResult r;
     double interval_loss = 0;
     int64_t interval_steps = 0;
     const int64_t first = s.step;
@@ -214,18 +239,7 @@ TrainResult run_training(const TrainOptions& o, const TrainProgress& progress) {
         if (stop && !last)
             fail("interrupted after step {} of {}; continue with --resume {}", s.step, total, ckpt);
     }
-    r.session_seconds = session.seconds();
-    r.seconds = s.seconds + r.session_seconds;
-    r.val_by_domain = evaluate(model, s.params, evals);
-    r.val_loss = mean_loss(r.val_by_domain);
-    r.initial_val_loss = s.initial_val;
-    r.train_loss = s.last_train_loss;
-    r.steps = s.step;
-    r.tokens = s.tokens;
-    r.params = p.n_params();
-    r.active_params = p.n_active_params();
-    r.model_flops =
-        flops_per_token(p) * static_cast<double>((s.step - first) * p.tokens_per_step());
+    TrainResult r = summarize(p, s, first, session.seconds(), evaluate(model, s.params, evals));
     if (s.step < total) return r;  // stopped early: the checkpoint holds the run
     r.finished = true;
     export_gguf(p, layout, s.params.data(), tokenizer,
