@@ -38,5 +38,7 @@ ql_layer(tokenizer DEPS ql_gguf PkgConfig::PCRE2)
 ql_layer(model DEPS ql_gguf ql_kernels ql_tokenizer)
 # Training's f32 matrix products run on OpenBLAS (Debian's pthread build).
 pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
-ql_layer(train DEPS ql_model PkgConfig::OPENBLAS)
+# The corpus builder reads gzipped man pages (zlib) and writes a JSON manifest.
+find_package(ZLIB REQUIRED)
+ql_layer(train DEPS ql_model PkgConfig::OPENBLAS ZLIB::ZLIB nlohmann_json::nlohmann_json)
 ql_layer(alloc DEPS ql_model)
