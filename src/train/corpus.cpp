@@ -49,7 +49,11 @@ std::vector<size_t> hash_order(const std::vector<Document>& docs, uint64_t salt)
 
 std::string read_text_file(const std::string& path) {
     std::ifstream f(path, std::ios::binary);
-    if (!f) fail("corpus: cannot read the sources file {}: {}", path, std::strerror(errno));
+    if (!f)
+        fail(
+            "corpus: cannot read the sources file {}: {} (run from the repository root or "
+            "give --sources)",
+            path, std::strerror(errno));
     std::ostringstream s;
     s << f.rdbuf();
     return s.str();
