@@ -38,10 +38,12 @@ ql_layer(tokenizer DEPS ql_gguf PkgConfig::PCRE2)
 ql_layer(model DEPS ql_gguf ql_kernels ql_tokenizer)
 # Training's f32 matrix products run on OpenBLAS (Debian's pthread build),
 # loaded at run time (train/blas.cpp says why): its headers at build time,
-# its library path baked in.
+# its library path baked in. The corpus builder reads gzipped man pages
+# (zlib) and writes a JSON manifest.
 pkg_check_modules(OPENBLAS REQUIRED openblas)
 pkg_get_variable(OPENBLAS_LIBDIR openblas libdir)
-ql_layer(train DEPS ql_model ${CMAKE_DL_LIBS})
+find_package(ZLIB REQUIRED)
+ql_layer(train DEPS ql_model ${CMAKE_DL_LIBS} ZLIB::ZLIB nlohmann_json::nlohmann_json)
 target_include_directories(ql_train PRIVATE ${OPENBLAS_INCLUDE_DIRS})
 target_compile_definitions(ql_train PRIVATE QL_OPENBLAS_LIBRARY="${OPENBLAS_LIBDIR}/libopenblas.so.0")
 ql_layer(alloc DEPS ql_model)
