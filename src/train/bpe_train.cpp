@@ -285,7 +285,7 @@ std::unique_ptr<tok::PreTokenizer> make_pre_tokenizer(const std::string& pre) {
 
 BpeVocab make_vocab(const BpeMerger& merger, const BpeTrainOptions& options) {
     BpeVocab v;
-    v.pre = options.pre;
+    v.pre = options.pre.empty() ? "default" : options.pre;  // what llama.cpp assumes for ""
     for (const std::string& b : merger.token_bytes()) v.tokens.push_back(tok::bytes_to_unicode(b));
     v.token_types.assign(v.tokens.size(), kBpeTokenNormal);
     for (PairKey k : merger.merges())
