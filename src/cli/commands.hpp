@@ -28,5 +28,6 @@ void register_run(CLI::App& app, int& status);
 void register_bench(CLI::App& app, int& status);
 void register_train(CLI::App& app, int& status);
 void register_corpus(CLI::App& app, int& status);
+void register_train_tokenizer(CLI::App& app, int& status);
 
 }  // namespace ql::cli
