@@ -35,6 +35,8 @@ nlohmann::json summary(const nlohmann::json& manifest, const std::string& out) {
         domains[name] = {{"documents", d["documents"]},
                          {"text_bytes", d["text_bytes"]},
                          {"share", d["share"]},
+                         {"tokens", d.value("tokens", nlohmann::json())},
+                         {"token_share", d.value("token_share", nlohmann::json())},
                          {"train", d["train"]},
                          {"val", d["val"]}};
     }
@@ -49,6 +51,8 @@ nlohmann::json summary(const nlohmann::json& manifest, const std::string& out) {
     return {{"out", out},
             {"manifest", out + "/manifest.json"},
             {"text_bytes", manifest["text_bytes"]},
+            {"tokens", manifest.value("tokens", nlohmann::json())},
+            {"tokenizer", manifest.value("tokenizer", nlohmann::json())},
             {"domains", domains},
             {"sources", sources}};
 }
@@ -64,6 +68,16 @@ void print_domains(const nlohmann::json& manifest, const std::string& out) {
             megabytes(d["train"]["bytes"].get<int64_t>()),
             static_cast<long long>(d["val"]["documents"].get<int64_t>()),
             megabytes(d["val"]["bytes"].get<int64_t>()));
+    if (!manifest.contains("tokens")) return;
+    std::printf("tokenizer: %lld tokens (%s); %lld tokens in all\n",
+                static_cast<long long>(manifest["tokenizer"]["vocab_size"].get<int64_t>()),
+                manifest["tokenizer"]["pre"].get<std::string>().c_str(),
+                static_cast<long long>(manifest["tokens"].get<int64_t>()));
+    for (const auto& [name, d] : manifest["domains"].items())
+        std::printf("  %-5s %5.1f%% of the tokens  train %lld  val %lld\n", name.c_str(),
+                    100.0 * d["token_share"].get<double>(),
+                    static_cast<long long>(d["train"]["tokens"].get<int64_t>()),
+                    static_cast<long long>(d["val"]["tokens"].get<int64_t>()));
 }
 
 }  // namespace
@@ -85,6 +99,10 @@ void register_corpus(CLI::App& app, int& status) {
                     "Unpacked npm packages (default: $QL_NPM_DIR or ~/.cache/quantlab/npm)");
     cmd->add_option("--deb-dir", args->options.deb_dir,
                     "Unpacked Debian packages (default: $QL_DEB_DIR or ~/.cache/quantlab/deb)");
+    cmd->add_option("--vocab", args->options.vocab_size,
+                    "Tokens of the corpus tokenizer trained on the train splits (default 2048;\n"
+                    "0: text only, no tokenizer.gguf and no tokens/)");
+    cmd->add_option("--threads", args->options.n_threads, "Threads (default: all cores)");
     cmd->add_flag("--json", args->json, "Print a JSON summary of the manifest");
     cmd->callback([args, &status] {
         const auto manifest = train::build_corpus(args->options, print_source);

@@ -15,8 +15,11 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "train/bpe_train.hpp"
+#include "train/tokenize_corpus.hpp"
 #include "util/error.hpp"
 #include "util/sha256.hpp"
+#include "util/threads.hpp"
 
 namespace ql::train {
 
@@ -276,6 +279,48 @@ void commit_corpus(TempDir& temp, const fs::path& out, const std::vector<std::st
     }
 }
 
+// The tokenizer trained on every train document, then each split as token
+// ids: DIR/tokenizer.gguf, DIR/tokens/..., and their counts in the manifest.
+void add_tokens(const fs::path& dir, const std::vector<DomainOut>& domains, const CorpusOptions& o,
+                nlohmann::json& manifest, std::vector<std::string>& files) {
+    std::vector<std::string_view> docs;
+    for (const auto& d : domains)
+        for (size_t i : d.train) docs.push_back(d.docs[i].text);
+    BpeTrainOptions bo;
+    bo.vocab_size = o.vocab_size;
+    bo.n_threads = o.n_threads;
+    const BpeVocab vocab = train_bpe(docs, bo);
+    write_vocab_gguf((dir / "tokenizer.gguf").string(), vocab);
+    files.push_back("tokenizer.gguf");
+    std::vector<std::string> names;
+    for (const auto& d : domains) names.push_back(d.name);
+    const int threads = o.n_threads > 0 ? o.n_threads : default_thread_count();
+    const auto splits = tokenize_corpus(dir.string(), names, threads);
+    int64_t all_tokens = 0;
+    for (const auto& s : splits) all_tokens += s.tokens;
+    for (const auto& s : splits) {
+        const std::string file = "tokens/" + s.domain + "." + s.split + ".tok";
+        files.push_back(file);
+        auto& j = manifest["domains"][s.domain];
+        j[s.split]["tokens"] = s.tokens;
+        j[s.split]["tokens_file"] = file;
+        j[s.split]["tokens_sha256"] = sha256_hex(read_text_file((dir / file).string()));
+        const int64_t domain_tokens =
+            j.value("tokens", int64_t{0}) + s.tokens;  // train + val once both are in
+        j["tokens"] = domain_tokens;
+        j["token_share"] = static_cast<double>(domain_tokens) / static_cast<double>(all_tokens);
+    }
+    files.push_back("tokens/domains.txt");
+    manifest["tokenizer"] = {
+        {"file", "tokenizer.gguf"},
+        {"model", "gpt2"},
+        {"pre", vocab.pre},
+        {"vocab_size", vocab.tokens.size()},
+        {"merges", vocab.merges.size()},
+        {"sha256", sha256_hex(read_text_file((dir / "tokenizer.gguf").string()))}};
+    manifest["tokens"] = all_tokens;
+}
+
 }  // namespace
 
 uint64_t stable_hash(std::string_view name, uint64_t salt) {
@@ -365,6 +410,7 @@ nlohmann::json build_corpus(const CorpusOptions& o,
     for (const auto& d : domains)
         manifest["domains"][d.name] = write_domain(temp.path(), d, all_bytes, files);
     manifest["text_bytes"] = all_bytes;
+    if (o.vocab_size > 0) add_tokens(temp.path(), domains, o, manifest, files);
     write_text_file(temp.path() / "manifest.json", manifest.dump(2) + "\n");
     files.push_back("manifest.json");
     commit_corpus(temp, out, files);

@@ -55,6 +55,10 @@ struct CorpusOptions {
     std::string out_dir = "corpus";
     std::string npm_dir;  // empty: default_npm_dir()
     std::string deb_dir;  // empty: default_deb_dir()
+    // The corpus tokenizer (byte-level BPE, qwen2 pre-tokenizer) trained on
+    // the train splits, and every split tokenized with it (0: text only).
+    int64_t vocab_size = 2048;
+    int n_threads = 0;  // 0: all cores
 };
 
 std::string default_npm_dir();  // $QL_NPM_DIR or ~/.cache/quantlab/npm

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "train/corpus.hpp"
+#include "train/data.hpp"
 #include "train/tokenize_corpus.hpp"
 #include "util/error.hpp"
 #include "util/sha256.hpp"
@@ -52,6 +53,7 @@ CorpusOptions fixture_options(const fs::path& out) {
     o.npm_dir = kData + "/npm";
     o.deb_dir = kData + "/deb";
     o.out_dir = out.string();
+    o.vocab_size = 0;  // text only; CorpusBuild.TokenizerAndTokenFiles adds them
     return o;
 }
 
@@ -167,6 +169,33 @@ TEST(CorpusBuild, FixtureManifestAndFiles) {
     EXPECT_EQ(n_entries, 1u);  // no temporary left beside it
 }
 
+TEST(CorpusBuild, TokenizerAndTokenFiles) {
+    Scratch dir;
+    auto o = fixture_options(dir / "corpus");
+    o.vocab_size = 300;
+    const auto m = build_corpus(o);
+    const auto out = dir / "corpus";
+    ASSERT_TRUE(fs::exists(out / "tokenizer.gguf"));
+    EXPECT_EQ(m["tokenizer"]["pre"], "qwen2");
+    EXPECT_LE(m["tokenizer"]["vocab_size"].get<int64_t>(), 300);
+    EXPECT_EQ(m["tokenizer"]["sha256"], ql::sha256_hex(slurp(out / "tokenizer.gguf")));
+    const auto corpus = ql::train::load_token_corpus(out.string());
+    ASSERT_EQ(corpus.domains.size(), 3u);
+    int64_t total = 0;
+    for (const auto& d : corpus.domains) {
+        EXPECT_EQ(m["domains"][d.domain]["train"]["tokens"].get<size_t>(), d.train.size());
+        EXPECT_EQ(m["domains"][d.domain]["val"]["tokens"].get<size_t>(), d.val.size());
+        total += static_cast<int64_t>(d.train.size() + d.val.size());
+    }
+    EXPECT_EQ(m["tokens"].get<int64_t>(), total);
+    // the same bytes when built again
+    auto again = o;
+    again.out_dir = (dir / "again").string();
+    build_corpus(again);
+    EXPECT_EQ(slurp(out / "tokenizer.gguf"), slurp(dir / "again/tokenizer.gguf"));
+    EXPECT_EQ(slurp(out / "tokens/en.train.tok"), slurp(dir / "again/tokens/en.train.tok"));
+}
+
 TEST(CorpusBuild, SameInputsGiveIdenticalBytes) {
     Scratch dir;
     build_corpus(fixture_options(dir / "a"));
@@ -218,6 +247,8 @@ TEST(CorpusBuild, RealSourcesWhenFetched) {
     o.out_dir = (dir / "corpus").string();
     const auto m = build_corpus(o);
     EXPECT_LE(m["domains"]["de"]["share"].get<double>(), 0.10);
+    EXPECT_LE(m["domains"]["de"]["token_share"].get<double>(), 0.10);  // of the tokens, too
+    EXPECT_EQ(m["tokenizer"]["vocab_size"].get<int64_t>(), 2048);
     for (const char* d : {"en", "code", "de"}) {
         EXPECT_GE(m["domains"][d]["val"]["bytes"].get<int64_t>(), 20000) << d;
         EXPECT_GT(m["domains"][d]["share"].get<double>(), 0.05) << d;
