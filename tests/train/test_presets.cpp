@@ -73,7 +73,10 @@ TEST(Presets, TheZooHasItsShape) {
                                   static_cast<double>(p->n_params()));
     EXPECT_GT(most, 40.0);
     const Preset& demo = *ql::train::find_preset("demo");
-    EXPECT_LE(demo.steps * demo.tokens_per_step() * demo.n_params(), int64_t{1} << 39);
+    // under 2 minutes at 60 GFLOP/s (the trainer does more here): 6 N D <= 7.2e12
+    EXPECT_LE(6.0 * static_cast<double>(demo.steps * demo.tokens_per_step()) *
+                  static_cast<double>(demo.n_params()),
+              7.2e12);
 }
 
 }  // namespace
