@@ -100,10 +100,11 @@ if [ "${PREPARE_ONLY:-0}" = 1 ]; then
 fi
 
 # The roof: the read bandwidth (bench/stream_read.cpp). It varies by +-15%
-# with what else the host runs, so it is measured next to the samples it
-# divides: before every round of every file, and each file's roof uses the
-# highest of its readings (the "read GB/s" column). Three readings at the
-# start are printed for reference.
+# (and the engines' speed with it) with what else the host runs, so it is
+# read right before each engine's samples of every round, and each sample is
+# divided by the reading taken just before it: the roof fraction is the
+# median of those per-sample fractions ("read GB/s" is the median reading of
+# the file). Three readings at the start are printed for reference.
 read_bandwidth() {
     "$STREAM" --threads "$THREADS" --json | python3 -c "import json, sys; print(json.load(sys.stdin)['read_gbps'])"
 }
@@ -123,28 +124,30 @@ for model in $MODELS; do
         : > "$WORK/peer.samples"
         : > "$WORK/ours.samples"
         round=0
-        file_bw=""
         while [ $round -lt "$ROUNDS" ]; do
-            file_bw="$file_bw $(read_bandwidth)"
-            peer_samples "$f" >> "$WORK/peer.samples"
-            ours_samples "$f" >> "$WORK/ours.samples"
+            bw=$(read_bandwidth)
+            peer_samples "$f" | sed "s/\$/ $bw/" >> "$WORK/peer.samples"
+            bw=$(read_bandwidth)
+            ours_samples "$f" | sed "s/\$/ $bw/" >> "$WORK/ours.samples"
             round=$((round + 1))
         done
-        bandwidth=$(echo "$file_bw" | tr ' ' '\n' | sort -g | tail -1)
-        python3 - "$WORK/peer.samples" "$WORK/ours.samples" "$bytes" "$bandwidth" "$model" "$type" << 'EOF'
+        python3 - "$WORK/peer.samples" "$WORK/ours.samples" "$bytes" "$model" "$type" << 'EOF'
 import statistics, sys
-def medians(path):
-    s = {'pp': [], 'tg': []}
+bytes_per_token = int(sys.argv[3])
+def summary(path):
+    s = {'pp': [], 'tg': [], 'roof': [], 'bw': []}
     for line in open(path):
-        kind, v = line.split()
+        kind, v, bw = line.split()
         s[kind].append(float(v))
+        s['bw'].append(float(bw))
+        if kind == 'tg':
+            s['roof'].append(float(v) * bytes_per_token / (float(bw) * 1e9))
     return {k: statistics.median(v) for k, v in s.items()}
-peer, ours = medians(sys.argv[1]), medians(sys.argv[2])
-bytes_per_token, bw = int(sys.argv[3]), float(sys.argv[4]) * 1e9
-roof = lambda tps: tps * bytes_per_token / bw
-print(f"| {sys.argv[5]} | {sys.argv[6]} | {bytes_per_token / 2**20:.1f} | {peer['pp']:.1f} | {ours['pp']:.1f} | "
+peer, ours = summary(sys.argv[1]), summary(sys.argv[2])
+bw = statistics.median([peer['bw'], ours['bw']])
+print(f"| {sys.argv[4]} | {sys.argv[5]} | {bytes_per_token / 2**20:.1f} | {peer['pp']:.1f} | {ours['pp']:.1f} | "
       f"{ours['pp'] / peer['pp']:.2f} | {peer['tg']:.2f} | {ours['tg']:.2f} | {ours['tg'] / peer['tg']:.2f} | "
-      f"{bw / 1e9:.1f} | {roof(peer['tg']):.0%} | {roof(ours['tg']):.0%} |")
+      f"{bw:.1f} | {peer['roof']:.0%} | {ours['roof']:.0%} |")
 EOF
     done
 done
