@@ -2,9 +2,14 @@
 // scratch directory, the committed peer goldens (tests/data/logits).
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -108,8 +113,9 @@ inline std::vector<float> read_f32_file(const fs::path& path) {
     return values;
 }
 
-inline std::vector<int32_t> read_golden_tokens() {
-    std::ifstream in(logits_data_dir() / "tokens.txt");
+inline std::vector<int32_t> read_golden_tokens(const fs::path& file = logits_data_dir() /
+                                                                      "tokens.txt") {
+    std::ifstream in(file);
     std::vector<int32_t> ids;
     int32_t id = 0;
     while (in >> id) ids.push_back(id);
@@ -123,6 +129,58 @@ inline std::vector<float> run_batch(const model::Model& m, const std::vector<int
     std::vector<float> logits(tokens.size() * static_cast<size_t>(m.hparams().n_vocab));
     model::forward(m, cache, tokens, logits.data(), options);
     return logits;
+}
+
+// Our logits [n_tokens, n_vocab] against a peer golden made by
+// tests/data/logits/summarize.py in `dir` (head.f32: the first 32 positions in
+// full; summary.f32: per position argmax, max |logit|, second-largest logit
+// and the logits of ids 0, 64, 128, ...): max |dlogit| <= rel_tolerance * max
+// |logit| at every position (stored rows, probes, max |logit|), and the same
+// argmax wherever the peer's choice is not within that tolerance of ours.
+// Returns the worst relative difference.
+inline double expect_matches_peer_summary(const std::vector<float>& logits, int64_t n_vocab,
+                                          const fs::path& dir, const std::string& label,
+                                          double rel_tolerance = 1e-3) {
+    constexpr int64_t kHeadRows = 32;     // summarize.py N_HEAD
+    constexpr int64_t kProbeStride = 64;  // summarize.py PROBE_STRIDE
+    const auto head = read_f32_file(dir / "head.f32");
+    const auto summary = read_f32_file(dir / "summary.f32");
+    const int64_t n_probes = n_vocab / kProbeStride, width = 3 + n_probes;
+    const auto n_tokens = static_cast<int64_t>(logits.size()) / n_vocab;
+    EXPECT_EQ(static_cast<int64_t>(head.size()), std::min(kHeadRows, n_tokens) * n_vocab) << label;
+    EXPECT_EQ(static_cast<int64_t>(summary.size()), n_tokens * width) << label;
+    if (static_cast<int64_t>(summary.size()) != n_tokens * width) return 1.0;
+    double worst = 0.0;
+    int64_t agree = 0;
+    for (int64_t t = 0; t < n_tokens; ++t) {
+        const float* ours = &logits[static_cast<size_t>(t * n_vocab)];  // [n_vocab]
+        const float* s = &summary[static_cast<size_t>(t * width)];
+        const auto peer_argmax = static_cast<int64_t>(s[0]);
+        const double max_abs = s[1], tolerance = rel_tolerance * max_abs;
+        double diff = 0.0;
+        if (t < kHeadRows)
+            for (int64_t i = 0; i < n_vocab; ++i)
+                diff = std::max(diff, std::fabs(double(ours[i]) - head[t * n_vocab + i]));
+        for (int64_t p = 0; p < n_probes; ++p)
+            diff = std::max(diff, std::fabs(double(ours[p * kProbeStride]) - s[3 + p]));
+        float our_max_abs = 0.0f;
+        for (int64_t i = 0; i < n_vocab; ++i)
+            our_max_abs = std::max(our_max_abs, std::fabs(ours[i]));
+        diff = std::max(diff, std::fabs(double(our_max_abs) - max_abs));
+        EXPECT_LE(diff, tolerance) << label << " position " << t;
+        if (max_abs > 0) worst = std::max(worst, diff / max_abs);
+        const int64_t our_argmax = std::max_element(ours, ours + n_vocab) - ours;
+        agree += our_argmax == peer_argmax;
+        if (max_abs > 0 && std::fabs(ours[our_argmax] - ours[peer_argmax]) > tolerance)
+            ADD_FAILURE() << label << " position " << t << ": argmax " << our_argmax
+                          << " vs the peer's " << peer_argmax;
+    }
+    EXPECT_GE(agree, n_tokens - 1) << label;
+    std::printf(
+        "[ %s ] %lld positions: max |dlogit| / max |logit| = %.3g, argmax agree %lld/%lld\n",
+        label.c_str(), static_cast<long long>(n_tokens), worst, static_cast<long long>(agree),
+        static_cast<long long>(n_tokens));
+    return worst;
 }
 
 }  // namespace ql::test
