@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/text_file.hpp"
 #include "gguf/gguf.hpp"
 #include "tokenizer/tokenizer.hpp"
 #include "util/error.hpp"
@@ -26,15 +27,6 @@ struct TokenizeArgs {
     bool bos = false;
     bool no_parse_special = false;
 };
-
-std::string read_text_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail("{}: cannot open the text file", path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) fail("{}: cannot read the text file", path);
-    return ss.str();
-}
 
 void run_tokenize(const TokenizeArgs& args) {
     const std::string text = args.file.empty() ? args.text : read_text_file(args.file);

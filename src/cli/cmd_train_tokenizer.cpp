@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/text_file.hpp"
 #include "tokenizer/pretokenize.hpp"
 #include "tokenizer/tokenizer.hpp"
 #include "train/bpe_train.hpp"
@@ -31,15 +32,6 @@ struct TrainTokenizerArgs {
     train::BpeTrainOptions options;
     bool json = false;
 };
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail("{}: cannot open the text file", path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) fail("{}: cannot read the text file", path);
-    return ss.str();
-}
 
 struct EncodeStats {
     int64_t bytes = 0, tokens = 0;
@@ -96,7 +88,7 @@ void run_train_tokenizer(TrainTokenizerArgs& a) {
              train::kMaxBpeVocab);
     tok::PreTokenizer::for_name(a.options.pre);  // unknown names fail before reading anything
     std::vector<std::string> texts;
-    for (const std::string& f : a.files) texts.push_back(read_text(f));
+    for (const std::string& f : a.files) texts.push_back(read_text_file(f));
     std::vector<std::string_view> docs;
     for (const std::string& t : texts)
         for (std::string_view d : train::split_documents(t)) docs.push_back(d);
