@@ -207,6 +207,8 @@ TrainResult run_training(const TrainOptions& o, const TrainProgress& progress) {
     double interval_loss = 0;
     int64_t interval_steps = 0;
     const int64_t first = s.step;
+    std::vector<DomainLoss> val;  // the latest held-out losses, of step val_step
+    int64_t val_step = -1;
     const int64_t end = o.stop_after > 0 ? std::min(total, first + o.stop_after) : total;
     while (s.step < end) {
         const Batch batch = sample_batch(corpus.train, p.batch, p.seq_len, o.seed, s.step);
@@ -225,7 +227,9 @@ TrainResult run_training(const TrainOptions& o, const TrainProgress& progress) {
         const bool last = s.step == total;
         if (s.step % p.eval_every == 0 || last) {
             s.last_train_loss = interval_loss / static_cast<double>(interval_steps);
-            append_log(log, s.step, s.tokens, s.last_train_loss, evaluate(model, s.params, evals));
+            val = evaluate(model, s.params, evals);
+            val_step = s.step;
+            append_log(log, s.step, s.tokens, s.last_train_loss, val);
             interval_loss = 0;
             interval_steps = 0;
         }
@@ -239,7 +243,8 @@ TrainResult run_training(const TrainOptions& o, const TrainProgress& progress) {
         if (stop && !last)
             fail("interrupted after step {} of {}; continue with --resume {}", s.step, total, ckpt);
     }
-    TrainResult r = summarize(p, s, first, session.seconds(), evaluate(model, s.params, evals));
+    if (val_step != s.step) val = evaluate(model, s.params, evals);  // not just evaluated
+    TrainResult r = summarize(p, s, first, session.seconds(), std::move(val));
     if (s.step < total) return r;  // stopped early: the checkpoint holds the run
     r.finished = true;
     export_gguf(p, layout, s.params.data(), tokenizer,
