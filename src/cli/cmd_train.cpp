@@ -134,7 +134,10 @@ void run_train(const TrainArgs& a) {
     o.f32 = a.f32;
     const int64_t total = a.steps > 0 ? a.steps : p->steps;
     ProgressBar bar("train " + p->name, total);
+    bool first_step = true;
     const auto r = train::run_training(o, [&](int64_t step, int64_t, double loss, double tps) {
+        if (first_step) bar.start_at(step - 1);  // a resumed run starts past 0
+        first_step = false;
         bar.set_detail(fmt::format("step {}  loss {:.3f}  {:.0f} tok/s", step, loss, tps));
         bar.advance(1);
     });

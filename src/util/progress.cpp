@@ -55,7 +55,8 @@ void ProgressBar::draw(bool force) {
     std::string bar(filled, '#');
     bar.resize(width, '.');
     double rate = t > 0 ? bytes_ / t / 1e6 : 0;
-    double eta = frac > 0 ? t * (1 - frac) / frac : -1;
+    const auto done_now = static_cast<double>(done_ - start_);
+    double eta = done_now > 0 ? t * static_cast<double>(total_ - done_) / done_now : -1;
     // (the rate only when bytes are counted)
     const std::string rate_text = bytes_ > 0 ? fmt::format("  {:.1f} MB/s", rate) : "";
     std::fprintf(stderr, "\r%s [%s] %lld/%lld%s  ETA %s  %s ", label_.c_str(), bar.c_str(),

@@ -16,6 +16,9 @@ class ProgressBar {
     ~ProgressBar();
     // Advance by `items`, having processed `bytes` more input bytes (for the rate).
     void advance(int64_t items, double bytes = 0);
+    // Start counting at `done` items already finished earlier (a resumed run):
+    // the bar shows them, the ETA extrapolates from the items of this run only.
+    void start_at(int64_t done) { done_ = start_ = done; }
     // Text shown after the ETA (e.g. "loss 3.21  5400 tok/s").
     void set_detail(std::string detail) { detail_ = std::move(detail); }
     void finish();
@@ -23,7 +26,7 @@ class ProgressBar {
   private:
     void draw(bool force);
     std::string label_, detail_;
-    int64_t total_, done_ = 0;
+    int64_t total_, done_ = 0, start_ = 0;
     double bytes_ = 0, last_draw_ = -1;
     bool enabled_, finished_ = false;
     Timer timer_;
