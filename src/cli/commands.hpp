@@ -29,5 +29,6 @@ void register_bench(CLI::App& app, int& status);
 void register_train(CLI::App& app, int& status);
 void register_corpus(CLI::App& app, int& status);
 void register_train_tokenizer(CLI::App& app, int& status);
+void register_zoo(CLI::App& app, int& status);
 
 }  // namespace ql::cli

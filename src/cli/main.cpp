@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
     ql::cli::register_train(app, status);
     ql::cli::register_corpus(app, status);
     ql::cli::register_train_tokenizer(app, status);
+    ql::cli::register_zoo(app, status);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

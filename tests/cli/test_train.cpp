@@ -112,5 +112,50 @@ TEST(CliTrain, InterruptedRunResumes) {
     EXPECT_FALSE(j["finished"].get<bool>());
 }
 
+// quantlab zoo reads what train and scripts/train_zoo.sh write: a finished
+// run's summary, a run in progress (checkpoint and curve), SHA256SUMS.
+TEST(CliZoo, ListsTrainedAndTrainingModelsAndVerifiesChecksums) {
+    ScratchDir dir;
+    write_corpus(dir);
+    fs::create_directories(dir / "zoo");
+    const RunResult done = run_quantlab({"train", "--preset", "demo", "--steps", "3", "--corpus",
+                                         dir / "corpus", "-o", dir / "zoo/xs.gguf", "--json"},
+                                        dir);
+    ASSERT_EQ(done.status, 0) << done.err;
+    std::ofstream(dir / "zoo/xs.json") << done.out;
+    const RunResult part =
+        run_quantlab({"train", "--preset", "demo", "--steps", "60", "--stop-after", "55",
+                      "--corpus", dir / "corpus", "-o", dir / "zoo/s.gguf"},
+                     dir);
+    ASSERT_EQ(part.status, 0) << part.err;
+    const std::string sums =
+        "cd " + shell_quote(dir / "") + " && sha256sum zoo/xs.gguf > zoo/SHA256SUMS";
+    ASSERT_EQ(std::system(sums.c_str()), 0);
+
+    const RunResult r = run_quantlab({"zoo", "--dir", dir / "zoo", "--verify", "--json"}, dir);
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j.size(), 5u);  // xs s m l moe
+    EXPECT_EQ(j[0]["name"], "xs");
+    EXPECT_EQ(j[0]["state"], "trained");
+    EXPECT_EQ(j[0]["tokens"].get<int64_t>(), 3 * 8 * 128);
+    EXPECT_NEAR(j[0]["tokens_per_param"].get<double>(),
+                3.0 * 8 * 128 / j[0]["params"].get<double>(), 1e-12);
+    EXPECT_EQ(j[0]["val_loss_by_domain"].size(), 2u);
+    EXPECT_EQ(j[0]["sha256_check"], "ok");
+    EXPECT_EQ(j[1]["state"], "training");
+    EXPECT_EQ(j[1]["steps_done"].get<int64_t>(), 50);  // the last evaluation before step 55
+    EXPECT_TRUE(j[1]["val_loss_by_domain"].contains("code"));
+    EXPECT_EQ(j[2]["state"], "missing");
+
+    std::ofstream(dir / "zoo/xs.gguf", std::ios::app) << "x";  // the model changed
+    const RunResult bad = run_quantlab({"zoo", "--dir", dir / "zoo", "--verify"}, dir);
+    EXPECT_EQ(bad.status, 1);
+    EXPECT_NE(bad.out.find("MISMATCH"), std::string::npos) << bad.out;
+
+    std::ofstream(dir / "zoo/xs.json") << "{";
+    expect_one_line(run_quantlab({"zoo", "--dir", dir / "zoo"}, dir), 2, dir / "zoo/xs.json");
+}
+
 }  // namespace
 }  // namespace ql::test
