@@ -6,14 +6,14 @@
 
 #include "cli/fixture.hpp"
 #include "model/synth.hpp"
+#include "process_scratch.hpp"
 
 namespace ql::test {
 namespace {
 
 const std::string& bench_model() {
     static const std::string path = [] {
-        const auto p =
-            fs::temp_directory_path() / ("ql_test_bench_" + std::to_string(getpid()) + ".gguf");
+        const auto p = process_scratch_dir() / "qwen3.gguf";
         model::write_synthetic_model(model::default_synth_config("qwen3"), p.string());
         return p.string();
     }();

@@ -14,6 +14,7 @@
 #include "model/forward.hpp"
 #include "model/sampler.hpp"
 #include "model/synth.hpp"
+#include "process_scratch.hpp"
 #include "tokenizer/tokenizer.hpp"
 
 namespace ql::test {
@@ -24,8 +25,7 @@ const std::string kPrompt = "The quick brown fox";
 // One generated llama model per test process.
 const std::string& llama_model() {
     static const std::string path = [] {
-        const auto p =
-            fs::temp_directory_path() / ("ql_test_run_" + std::to_string(getpid()) + ".gguf");
+        const auto p = process_scratch_dir() / "llama.gguf";
         model::write_synthetic_model(model::default_synth_config("llama"), p.string());
         return p.string();
     }();

@@ -18,18 +18,14 @@
 
 #include "model/forward.hpp"
 #include "model/synth.hpp"
+#include "process_scratch.hpp"
 
 namespace ql::test {
 
 namespace fs = std::filesystem;
 
 inline fs::path forward_scratch(const std::string& name) {
-    static const fs::path dir = [] {
-        fs::path d = fs::temp_directory_path() / ("ql_test_forward_" + std::to_string(getpid()));
-        fs::create_directories(d);
-        return d;
-    }();
-    return dir / name;
+    return process_scratch_dir() / name;
 }
 
 inline const fs::path& logits_data_dir() {
