@@ -11,44 +11,19 @@
 
 #include "gguf/gguf.hpp"
 #include "tokenizer/tokenizer.hpp"
+#include "tokenizer/vocab_cases.hpp"
 
 namespace ql::tok {
 namespace {
 
 const std::string kDir = std::string(QL_SOURCE_DIR) + "/tests/data/tokenizer/";
 
-std::vector<std::string> read_cases(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    const std::string text = ss.str();
-    const std::string sep = "\n__ggml_vocab_test__\n";
-    std::vector<std::string> cases;
-    for (size_t pos = 0, hit; (hit = text.find(sep, pos)) != std::string::npos;
-         pos = hit + sep.size()) {
-        cases.push_back(text.substr(pos, hit - pos));
-    }
-    return cases;
-}
-
-std::vector<std::vector<int32_t>> read_ids(const std::string& path) {
-    std::ifstream in(path);
-    std::vector<std::vector<int32_t>> out;
-    for (std::string line; std::getline(in, line);) {
-        std::istringstream ls(line);
-        std::vector<int32_t> ids;
-        for (int32_t id; ls >> id;) ids.push_back(id);
-        out.push_back(ids);
-    }
-    return out;
-}
-
 TEST(Glm4Tokenizer, MatchesLlamaTokenizeOnEveryCase) {
     const auto file = gguf::GgufFile::open(kDir + "glm4-tiny.gguf");
     const Tokenizer tok = Tokenizer::from_gguf(file);
     EXPECT_EQ(tok.pre_type(), "glm4");
-    const auto cases = read_cases(kDir + "glm4-tiny.inp");
-    const auto expected = read_ids(kDir + "glm4-tiny.out");
+    const auto cases = test::read_vocab_cases(kDir + "glm4-tiny.inp");
+    const auto expected = test::read_vocab_ids(kDir + "glm4-tiny.out");
     ASSERT_EQ(cases.size(), expected.size());
     ASSERT_GE(cases.size(), 30u);
     size_t passed = 0;
@@ -63,7 +38,7 @@ TEST(Glm4Tokenizer, MatchesLlamaTokenizeOnEveryCase) {
 TEST(Glm4Tokenizer, DecodeGivesTheTextBack) {
     const auto file = gguf::GgufFile::open(kDir + "glm4-tiny.gguf");
     const Tokenizer tok = Tokenizer::from_gguf(file);
-    for (const std::string& text : read_cases(kDir + "glm4-tiny.inp")) {
+    for (const std::string& text : test::read_vocab_cases(kDir + "glm4-tiny.inp")) {
         EXPECT_EQ(tok.decode(tok.encode(text, false), /*render_special=*/true), text);
     }
 }

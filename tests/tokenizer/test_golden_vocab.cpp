@@ -12,45 +12,12 @@
 
 #include "gguf/gguf.hpp"
 #include "tokenizer/tokenizer.hpp"
+#include "tokenizer/vocab_cases.hpp"
 
 namespace ql::tok {
 namespace {
 
 const std::string kVocabDir = std::string(QL_SHARED_DIR) + "/golden/vocab/";
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-// Cases of a .inp file: separated by "\n__ggml_vocab_test__\n".
-std::vector<std::string> read_cases(const std::string& path) {
-    const std::string text = read_file(path);
-    const std::string sep = "\n__ggml_vocab_test__\n";
-    std::vector<std::string> cases;
-    size_t pos = 0;
-    while (true) {
-        const size_t hit = text.find(sep, pos);
-        if (hit == std::string::npos) break;
-        cases.push_back(text.substr(pos, hit - pos));
-        pos = hit + sep.size();
-    }
-    return cases;
-}
-
-std::vector<std::vector<int32_t>> read_expected(const std::string& path) {
-    std::ifstream in(path);
-    std::vector<std::vector<int32_t>> out;
-    for (std::string line; std::getline(in, line);) {
-        std::istringstream ls(line);
-        std::vector<int32_t> ids;
-        for (int32_t id; ls >> id;) ids.push_back(id);
-        out.push_back(ids);
-    }
-    return out;
-}
 
 std::string show(const std::vector<int32_t>& ids) {
     std::string s;
@@ -64,8 +31,8 @@ TEST_P(GoldenVocab, EveryCaseMatchesLlamaCpp) {
     const std::string base = kVocabDir + "ggml-vocab-" + GetParam() + ".gguf";
     const auto file = gguf::GgufFile::open(base);
     const Tokenizer tok = Tokenizer::from_gguf(file);
-    const auto cases = read_cases(base + ".inp");
-    const auto expected = read_expected(base + ".out");
+    const auto cases = test::read_vocab_cases(base + ".inp");
+    const auto expected = test::read_vocab_ids(base + ".out");
     ASSERT_EQ(cases.size(), expected.size());
     ASSERT_GT(cases.size(), 30u);
     size_t passed = 0;

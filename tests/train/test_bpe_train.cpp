@@ -18,6 +18,7 @@
 #include "cli/fixture.hpp"
 #include "tokenizer/pretokenize.hpp"
 #include "tokenizer/tokenizer.hpp"
+#include "tokenizer/vocab_cases.hpp"
 #include "train/tokenize_corpus.hpp"
 #include "util/error.hpp"
 
@@ -286,28 +287,6 @@ TEST_F(BpeRoundTrip, RandomBytesComeBackAsTheirSanitizedText) {
 
 // ---- The golden: determinism and the peer's ids -------------------------------
 
-std::vector<std::string> read_cases(const std::string& path) {
-    const std::string text = read_file(path);
-    const std::string sep = "\n__ggml_vocab_test__\n";
-    std::vector<std::string> cases;
-    for (size_t pos = 0, hit; (hit = text.find(sep, pos)) != std::string::npos;
-         pos = hit + sep.size())
-        cases.push_back(text.substr(pos, hit - pos));
-    return cases;
-}
-
-std::vector<std::vector<int32_t>> read_ids(const std::string& path) {
-    std::ifstream in(path);
-    std::vector<std::vector<int32_t>> out;
-    for (std::string line; std::getline(in, line);) {
-        std::istringstream ls(line);
-        std::vector<int32_t> ids;
-        for (int32_t id; ls >> id;) ids.push_back(id);
-        out.push_back(ids);
-    }
-    return out;
-}
-
 TEST(BpeGolden, RetrainingGivesTheCommittedVocabulary) {
     const BpeVocab v = train_bpe(split_documents(sample()), BpeTrainOptions{.vocab_size = 512});
     const BpeVocab committed = read_vocab_gguf(gguf::GgufFile::open(kDir + "bpe-512.gguf"));
@@ -321,8 +300,8 @@ TEST(BpeGolden, RetrainingGivesTheCommittedVocabulary) {
 TEST(BpeGolden, OurIdsAreLlamaTokenizesIds) {
     const auto file = gguf::GgufFile::open(kDir + "bpe-512.gguf");
     const auto tok = tok::Tokenizer::from_gguf(file);
-    const auto cases = read_cases(kDir + "bpe_cases.inp");
-    const auto expected = read_ids(kDir + "bpe-512.out");
+    const auto cases = test::read_vocab_cases(kDir + "bpe_cases.inp");
+    const auto expected = test::read_vocab_ids(kDir + "bpe-512.out");
     ASSERT_EQ(cases.size(), expected.size());
     ASSERT_GE(cases.size(), 30u);
     for (size_t i = 0; i < cases.size(); ++i) {
