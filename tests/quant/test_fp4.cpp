@@ -2,8 +2,8 @@
 // against ggml's, robustness, scale encodings, exact round trips.
 #include <cmath>
 
+#include "format_checks.hpp"
 #include "harness.hpp"
-#include "legacy_checks.hpp"
 
 using namespace ql;
 using quant::TypeId;

@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-#include "harness.hpp"
+#include "format_checks.hpp"
 #include "quant/half.hpp"
 #include "quant/iq3_grids.hpp"
 #include "quant/iq3_lattice.hpp"
@@ -35,36 +35,6 @@ std::vector<float> round_trip(TypeId id, const std::vector<float>& x, int64_t ro
     std::vector<float> y(x.size());
     quant::dequantize(id, q.data(), y.data(), static_cast<int64_t>(y.size()));
     return y;
-}
-
-// Relative RMSE of y against x (0 for an all-zero x reproduced exactly).
-double relative_rmse(const std::vector<float>& x, const std::vector<float>& y) {
-    double num = 0, den = 0;
-    for (size_t i = 0; i < x.size(); ++i) {
-        const double d = double(y[i]) - double(x[i]);
-        num += d * d;
-        den += double(x[i]) * double(x[i]);
-    }
-    return den > 0 ? std::sqrt(num / den) : (num > 0 ? INFINITY : 0.0);
-}
-
-// Rows no quantizer may fail on, 256 values each.
-std::vector<std::pair<const char*, std::vector<float>>> extreme_rows() {
-    std::vector<std::pair<const char*, std::vector<float>>> rows;
-    auto add = [&](const char* name, auto fill) {
-        std::vector<float> v(256);
-        for (int i = 0; i < 256; ++i) v[i] = fill(i);
-        rows.emplace_back(name, std::move(v));
-    };
-    add("zeros", [](int) { return 0.0f; });
-    add("one huge", [](int i) { return i == 37 ? 3e38f : 0.0f; });
-    add("all huge", [](int i) { return (i % 3 ? 3e38f : -2e38f); });
-    add("tiny", [](int i) { return (i % 2 ? 1e-40f : -1e-40f) * float(i % 7); });
-    add("huge and tiny", [](int i) { return i % 5 == 0 ? -3e38f : 1e-40f * float(i); });
-    add("negative only", [](int i) { return -1.0f - 0.01f * float(i); });
-    add("constant", [](int) { return 0.75f; });
-    add("large 1e5", [](int i) { return 1e5f * std::sin(0.3f * float(i)); });
-    return rows;
 }
 
 }  // namespace
@@ -137,98 +107,29 @@ TEST(Iq3, CodebookSearchFindsNearestPoint) {
     }
 }
 
-TEST(Iq3, ExtremeRowsStayFiniteAndNoWorseThanZeros) {
-    for (TypeId id : kTypes) {
-        for (const auto& [name, x] : extreme_rows()) {
-            auto y = round_trip(id, x);
-            for (size_t i = 0; i < y.size(); ++i)
-                ASSERT_TRUE(std::isfinite(y[i]))
-                    << quant::type_traits(id).name << " " << name << " value " << i;
-            EXPECT_LE(relative_rmse(x, y), 1.0) << quant::type_traits(id).name << " " << name;
-        }
-    }
+TEST(Iq3, ExtremeRowsStayFiniteDeterministicAndNoWorseThanZeros) {
+    for (TypeId id : kTypes) test::expect_robust(id);
 }
 
 TEST(Iq3, ModerateRowsAreAccurate) {
+    // A falling ramp of negative values and a constant row, 256 values each.
+    std::vector<float> ramp(256), constant(256, 0.75f);
+    for (int i = 0; i < 256; ++i) ramp[i] = -1.0f - 0.01f * float(i);
+    const std::vector<float> zeros(256, 0.0f);
     for (TypeId id : kTypes) {
-        for (const auto& [name, x] : extreme_rows()) {
-            if (std::string(name) != "negative only" && std::string(name) != "constant") continue;
-            EXPECT_LT(relative_rmse(x, round_trip(id, x)), 0.12)
-                << quant::type_traits(id).name << " " << name;
-        }
-    }
-}
-
-TEST(Iq3, ExtremeImportanceStaysFiniteAndNoWorseThanZeros) {
-    std::mt19937 rng(5);
-    std::normal_distribution<float> g(0.0f, 1.0f);
-    const int64_t cols = 512;
-    std::vector<float> x(2 * cols);
-    for (auto& v : x) v = g(rng);
-    std::vector<std::pair<const char*, std::vector<float>>> weights;
-    weights.emplace_back("all zero", std::vector<float>(cols, 0.0f));
-    weights.emplace_back("one huge", std::vector<float>(cols, 0.0f));
-    weights.back().second[100] = 3e38f;
-    weights.emplace_back("tiny", std::vector<float>(cols, 1e-40f));
-    weights.emplace_back("alternating", std::vector<float>(cols, 0.0f));
-    for (int64_t c = 0; c < cols; c += 2) weights.back().second[c] = 1.0f;
-    for (TypeId id : kTypes) {
-        for (const auto& [name, imp] : weights) {
-            auto y = round_trip(id, x, 2, imp.data());
-            double err = 0, zero = 0;
-            for (size_t i = 0; i < x.size(); ++i) {
-                ASSERT_TRUE(std::isfinite(y[i])) << quant::type_traits(id).name << " " << name;
-                const double d = double(y[i]) - x[i];
-                err += imp[i % cols] * d * d;
-                zero += imp[i % cols] * double(x[i]) * x[i];
-            }
-            EXPECT_LE(err, zero) << quant::type_traits(id).name << " " << name;
+        for (const auto* x : {&ramp, &constant}) {
+            const auto y = test::round_trip(id, *x, 256, nullptr);
+            EXPECT_LT(std::sqrt(test::weighted_error(*x, y, nullptr) /
+                                test::weighted_error(*x, zeros, nullptr)),
+                      0.12)
+                << quant::type_traits(id).name << (x == &ramp ? " ramp" : " constant");
         }
     }
 }
 
 TEST(Iq3, GoldenInputNoWorseThanGgml) {
-    // golden/quant: 8 rows x 1024 (row 6 zeros, row 7 sparse spikes); the
-    // manifest holds ggml's RMSE over the whole set, plain and with importance.
-    const std::string dir = test::shared_dir() + "/golden/quant/";
-    if (!test::file_exists(dir + "manifest.tsv")) GTEST_SKIP() << "no golden data";
-    auto x = test::read_f32(dir + "input.f32");
-    auto imp = test::read_f32(dir + "importance.f32");
-    const auto manifest = test::read_manifest(dir + "manifest.tsv");
-    const int64_t cols = static_cast<int64_t>(imp.size()), rows = x.size() / imp.size();
-    for (TypeId id : kTypes) {
-        const auto& t = quant::type_traits(id);
-        auto row = manifest.at(test::golden_name(t));
-        auto rmse = [&](const std::vector<float>& y, bool weighted) {
-            double num = 0, den = 0;
-            for (size_t i = 0; i < x.size(); ++i) {
-                const double w = weighted ? imp[i % cols] : 1.0, d = double(y[i]) - x[i];
-                num += w * d * d;
-                den += w;
-            }
-            return std::sqrt(num / den);
-        };
-        const double plain = rmse(round_trip(id, x, rows), false);
-        const double weighted = rmse(round_trip(id, x, rows, imp.data()), true);
-        EXPECT_LE(plain, std::stod(row["rmse_plain"])) << t.name;
-        EXPECT_LE(weighted, std::stod(row["weighted_rmse_importance"])) << t.name;
-        std::printf("%s on golden input: rmse %.6g (ggml %s), weighted %.6g (ggml %s)\n",
-                    std::string(t.name).c_str(), plain, row["rmse_plain"].c_str(), weighted,
-                    row["weighted_rmse_importance"].c_str());
-    }
-}
-
-TEST(Iq3, QuantizingTwiceGivesSameBytes) {
-    std::mt19937 rng(7);
-    std::normal_distribution<float> g(0.0f, 0.3f);
-    std::vector<float> x(3 * 512), imp(512);
-    for (auto& v : x) v = g(rng);
-    for (auto& v : imp) v = std::fabs(g(rng)) + 0.01f;
-    for (TypeId id : kTypes) {
-        EXPECT_EQ(quantize_rows(id, x, 3), quantize_rows(id, x, 3)) << quant::type_traits(id).name;
-        EXPECT_EQ(quantize_rows(id, x, 3, imp.data()), quantize_rows(id, x, 3, imp.data()))
-            << quant::type_traits(id).name;
-    }
+    for (TypeId id : kTypes)
+        if (!test::expect_golden_input_no_worse_than_ggml(id)) GTEST_SKIP() << "no golden data";
 }
 
 // A row made of codebook points: super scale 2^-5, 4-bit scales with the

@@ -8,8 +8,8 @@
 #include <random>
 #include <vector>
 
+#include "format_checks.hpp"
 #include "harness.hpp"
-#include "legacy_checks.hpp"
 #include "quant/half.hpp"
 
 using namespace ql;

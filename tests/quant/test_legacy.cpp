@@ -3,8 +3,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "format_checks.hpp"
 #include "harness.hpp"
-#include "legacy_checks.hpp"
 #include "quant/half.hpp"
 
 using namespace ql;

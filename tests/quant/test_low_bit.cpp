@@ -2,8 +2,8 @@
 // against ggml's, robustness, exact round trips.
 #include <cmath>
 
+#include "format_checks.hpp"
 #include "harness.hpp"
-#include "legacy_checks.hpp"
 #include "quant/half.hpp"
 
 using namespace ql;

@@ -1,12 +1,13 @@
-// Checks shared by the tests of the single-scale formats (legacy, low-bit,
-// FP4, ternary): robustness on extreme inputs, determinism, multi-row calls
-// with importance, and exact round trips.
+// Checks shared by the tests of every quantized format: robustness on
+// extreme inputs and extreme importance weights, determinism, multi-row calls
+// with importance, error on ggml's golden input, and exact round trips.
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <random>
 #include <string>
@@ -49,6 +50,9 @@ inline std::vector<NamedRow> extreme_rows(int n) {
     std::vector<float> gaussian(n);
     for (int i = 0; i < n; ++i) gaussian[i] = normal(rng);
     rows.push_back({"gaussian", gaussian});
+    std::vector<float> large(n);
+    for (int i = 0; i < n; ++i) large[i] = 1e5f * std::sin(0.3f * static_cast<float>(i));
+    rows.push_back({"large 1e5", large});
     return rows;
 }
 
@@ -142,6 +146,70 @@ inline void expect_multi_row_importance(quant::TypeId id) {
     }
     EXPECT_LE(err_imp, err_plain) << quant::type_traits(id).name;
     EXPECT_GT(err_imp, 0.0) << quant::type_traits(id).name;
+}
+
+// Importance weights at the edges of what a file can hold (all zero, one
+// huge, subnormal, every other column zero): the output stays finite and its
+// importance-weighted error is no larger than that of writing zeros.
+inline void expect_robust_to_extreme_importance(quant::TypeId id) {
+    const int n = 512, rows = 2;
+    std::mt19937 rng(5);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<float> x(static_cast<size_t>(rows * n));  // [rows, n]
+    for (auto& v : x) v = normal(rng);
+    std::vector<NamedRow> weights;
+    weights.push_back({"all zero", std::vector<float>(n, 0.0f)});
+    weights.push_back({"one huge", std::vector<float>(n, 0.0f)});
+    weights.back().values[100] = 3e38f;
+    weights.push_back({"subnormal", std::vector<float>(n, 1e-40f)});
+    weights.push_back({"alternating", std::vector<float>(n, 0.0f)});
+    for (int c = 0; c < n; c += 2) weights.back().values[static_cast<size_t>(c)] = 1.0f;
+    for (const auto& [name, imp] : weights) {
+        const auto y = round_trip(id, x, n, imp.data());
+        const std::string what = std::string(quant::type_traits(id).name) + " importance " + name;
+        double err = 0, zero = 0;
+        int non_finite = 0;
+        for (size_t i = 0; i < x.size(); ++i) {
+            non_finite += std::isfinite(y[i]) ? 0 : 1;
+            const double w = imp[i % n], d = static_cast<double>(y[i]) - x[i];
+            err += w * d * d;
+            zero += w * static_cast<double>(x[i]) * x[i];
+        }
+        EXPECT_EQ(non_finite, 0) << what;
+        EXPECT_LE(err, zero) << what;
+    }
+}
+
+// On ggml's golden input (8 rows x 1024; row 6 zeros, row 7 sparse spikes)
+// the RMSE, plain and importance-weighted, is no larger than ggml's (from the
+// manifest). False if the golden data is absent.
+inline bool expect_golden_input_no_worse_than_ggml(quant::TypeId id) {
+    const std::string dir = shared_dir() + "/golden/quant/";
+    if (!file_exists(dir + "manifest.tsv")) return false;
+    const auto x = read_f32(dir + "input.f32");
+    const auto imp = read_f32(dir + "importance.f32");
+    const auto manifest = read_manifest(dir + "manifest.tsv");
+    const int64_t cols = static_cast<int64_t>(imp.size());
+    const auto& t = quant::type_traits(id);
+    auto row = manifest.at(golden_name(t));
+    auto rmse = [&](const std::vector<float>& y, bool weighted) {
+        double num = 0, den = 0;
+        for (size_t i = 0; i < x.size(); ++i) {
+            const double w = weighted ? imp[i % static_cast<size_t>(cols)] : 1.0;
+            const double d = static_cast<double>(y[i]) - x[i];
+            num += w * d * d;
+            den += w;
+        }
+        return std::sqrt(num / den);
+    };
+    const double plain = rmse(round_trip(id, x, cols, nullptr), false);
+    const double weighted = rmse(round_trip(id, x, cols, imp.data()), true);
+    EXPECT_LE(plain, std::stod(row["rmse_plain"])) << t.name;
+    EXPECT_LE(weighted, std::stod(row["weighted_rmse_importance"])) << t.name;
+    std::printf("%s on golden input: rmse %.6g (ggml %s), weighted %.6g (ggml %s)\n",
+                std::string(t.name).c_str(), plain, row["rmse_plain"].c_str(), weighted,
+                row["weighted_rmse_importance"].c_str());
+    return true;
 }
 
 // The registry's scalar reference dequantizer (not the run-time SIMD choice)
