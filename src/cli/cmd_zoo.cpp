@@ -94,10 +94,11 @@ void print_table(const std::string& dir, const std::vector<train::ZooEntry>& zoo
 int run_zoo(const ZooArgs& a) {
     const auto zoo = train::scan_zoo(a.dir);
     std::vector<std::string> checks;
-    bool all_ok = true;
+    std::string failed;  // "xs (MISMATCH), s (unlisted)"
     for (const auto& e : zoo) {
         checks.push_back(verify_entry(e, a.verify));
-        all_ok = all_ok && (checks.back().empty() || checks.back() == "ok");
+        if (!checks.back().empty() && checks.back() != "ok")
+            failed += (failed.empty() ? "" : ", ") + e.preset->name + " (" + checks.back() + ")";
     }
     if (a.json) {
         nlohmann::json j = nlohmann::json::array();
@@ -106,9 +107,9 @@ int run_zoo(const ZooArgs& a) {
     } else {
         print_table(a.dir, zoo, checks);
     }
-    if (!all_ok) {
-        std::fprintf(stderr, "quantlab: zoo: a trained model does not match %s/SHA256SUMS\n",
-                     a.dir.c_str());
+    if (!failed.empty()) {
+        std::fprintf(stderr, "quantlab: zoo: not as in %s/SHA256SUMS: %s\n", a.dir.c_str(),
+                     failed.c_str());
         return 1;
     }
     return 0;

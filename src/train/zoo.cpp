@@ -103,6 +103,9 @@ const char* zoo_state_name(ZooState s) {
 }
 
 std::vector<ZooEntry> scan_zoo(const std::string& dir) {
+    std::error_code dir_ec;
+    if (!fs::is_directory(dir, dir_ec))
+        fail("zoo: no directory {} (scripts/train_zoo.sh trains the zoo into zoo/)", dir);
     std::vector<ZooEntry> zoo;
     for (const Preset& p : presets()) {
         if (p.name == "demo") continue;

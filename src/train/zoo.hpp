@@ -32,7 +32,8 @@ struct ZooEntry {
 };
 
 // The zoo presets (all but demo), in size order, as found in `dir`. A summary
-// or curve that is not what train wrote fails with one line naming the file.
+// or curve that is not what train wrote fails with one line naming the file,
+// and so does a missing directory.
 std::vector<ZooEntry> scan_zoo(const std::string& dir);
 
 // Lower-case hex SHA-256 of a file's bytes.

@@ -152,6 +152,8 @@ TEST(CliZoo, ListsTrainedAndTrainingModelsAndVerifiesChecksums) {
     const RunResult bad = run_quantlab({"zoo", "--dir", dir / "zoo", "--verify"}, dir);
     EXPECT_EQ(bad.status, 1);
     EXPECT_NE(bad.out.find("MISMATCH"), std::string::npos) << bad.out;
+    EXPECT_NE(bad.err.find("xs (MISMATCH)"), std::string::npos) << bad.err;
+    expect_one_line(run_quantlab({"zoo", "--dir", dir / "nowhere"}, dir), 1, dir / "nowhere");
 
     std::ofstream(dir / "zoo/xs.json") << "{";
     expect_one_line(run_quantlab({"zoo", "--dir", dir / "zoo"}, dir), 2, dir / "zoo/xs.json");
