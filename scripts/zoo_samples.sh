@@ -14,7 +14,7 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
 quote() {  # text -> one Markdown code span line (newlines shown as ⏎)
-    printf '%s' "$1" | sed 's/`/ˋ/g' | awk 'BEGIN{ORS=""} NR>1{print "⏎"} {print}'
+    printf '%s' "$1" | sed -e 's/`/ˋ/g' -e 's/|/\\|/g' | awk 'BEGIN{ORS=""} NR>1{print "⏎"} {print}'
 }
 
 # llama-completion ends its output with a blank line ("\n\n"), which is not
