@@ -169,6 +169,13 @@ class Planner {
     }
 
     void set_mix(Ftype mix, TypeId base, bool use_rules) {
+        // llama.cpp ignores --tensor-type overrides for a float target; a flag
+        // that does nothing is more likely a mistake than an intent.
+        if (!overrides_.empty() && !quant::type_traits(base).is_quantized)
+            fail(
+                "--override needs a quantized --type or --mix: a float target ({}) keeps every "
+                "tensor float",
+                quant::type_traits(base).name);
         mix_ = mix;
         base_ = base;
         use_rules_ = use_rules;

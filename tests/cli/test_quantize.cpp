@@ -257,6 +257,7 @@ TEST(CliQuantize, BadFlagsAreUsageErrors) {
              {"quantize", in, "--type", "Q8_0"},
              {"quantize", in, out, "--type", "Q8_0", "--override", "attn_q"},
              {"quantize", in, out, "--type", "Q8_0", "--override", "(=Q4_0"},
+             {"quantize", in, out, "--type", "F32", "--override", "attn_q=Q4_0"},
              {"quantize", in, in, "--type", "Q8_0"}}) {
         const RunResult r = run_quantlab(args, dir);
         EXPECT_EQ(r.status, 1) << args.back() << ": " << r.err;
