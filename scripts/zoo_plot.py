@@ -104,6 +104,7 @@ def main():
         if m["state"] != "missing" and os.path.exists(log) and curve(log):
             curves[m["name"]] = curve(log)
     trained = [m for m in zoo if m["state"] == "trained" and not m["moe"]]
+    moes = [m for m in zoo if m["state"] == "trained" and m["moe"]]
     if not curves:
         sys.exit("zoo_plot: no training curves in " + a.dir)
     all_pts = [p for c in curves.values() for p in c]
@@ -115,14 +116,20 @@ def main():
         left.line(pts, COLORS[i % len(COLORS)], name, i)
     parts = left.out
     if trained:
-        params = [m["params"] for m in trained]
+        params = [m["params"] for m in trained + moes]
         right = Panel(560, 50, min(params) / 1.5, max(params) * 1.5, ylo, yhi,
-                      "final held-out loss by size (dense)", "parameters", "loss (nats/token)")
+                      "final held-out loss by size", "parameters", "loss (nats/token)")
         domains = sorted(trained[0]["val_loss_by_domain"])
         series = [("mean", [(m["params"], m["val_loss"]) for m in trained])]
         series += [(d, [(m["params"], m["val_loss_by_domain"][d]) for m in trained]) for d in domains]
         for i, (label, pts) in enumerate(series):
             right.line(pts, COLORS[i % len(COLORS)], label, i, dots=True)
+        for m in moes:  # the MoE at its total size: one hollow point, mean loss
+            x, y = right.px(m["params"]), right.py(m["val_loss"])
+            right.out.append(f'<circle cx="{x}" cy="{y}" r="5" fill="none" stroke="{COLORS[0]}" '
+                             'stroke-width="2"/>')
+            right.out.append(f'<text x="{x + 8}" y="{y - 8}" font-size="11">{m["name"]} '
+                             '(total size, mean)</text>')
         parts += right.out
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" '
            f'font-family="sans-serif" font-size="13"><rect width="{W}" height="{H}" fill="white"/>'
