@@ -18,12 +18,15 @@ quote() {  # text -> one Markdown code span line (newlines shown as ⏎)
 }
 
 # llama-completion ends its output with a blank line ("\n\n"), which is not
-# generated text, and now and then exits with nothing on stdout: try again.
+# generated text, and now and then exits before all of its output reached
+# stdout (nothing, or the last bytes missing): of three runs, the longest
+# output counts.
 peer() {  # model prompt -> $TMP/peer.txt
-    for _ in 1 2 3 4 5; do
+    : > "$TMP/peer.raw"
+    for _ in 1 2 3; do
         "$PEER" -m "$1" -p "$2" -n "$N" --temp 0 -no-cnv --no-display-prompt --simple-io \
-            -t 2 --no-warmup < /dev/null > "$TMP/peer.raw" 2>/dev/null
-        [ -s "$TMP/peer.raw" ] && break
+            -t 2 --no-warmup < /dev/null > "$TMP/peer.try" 2>/dev/null || true
+        [ "$(wc -c < "$TMP/peer.try")" -gt "$(wc -c < "$TMP/peer.raw")" ] && cp "$TMP/peer.try" "$TMP/peer.raw"
     done
     python3 -c 'import sys; t = open(sys.argv[1], "rb").read(); sys.stdout.buffer.write(t[:-2] if t.endswith(b"\n\n") else t)' \
         "$TMP/peer.raw" > "$TMP/peer.txt"
