@@ -64,7 +64,7 @@ std::vector<Preset> make_presets() {
     demo.eval_every = 50;
     demo.checkpoint_every = 100;
     v.push_back(demo);
-    // Four dense sizes ~2.7x apart (0.9M to 17M parameters), the smallest
+    // Four dense sizes 2.3-3.1x apart (0.9M to 17M parameters), the smallest
     // trained far past 20 tokens per parameter, the larger ones well short of
     // it. A larger size never sees much fewer tokens than the one below it: at
     // these scales loss depends on tokens as much as on parameters, and the

@@ -148,6 +148,20 @@ inline void expect_multi_row_importance(quant::TypeId id) {
     EXPECT_GT(err_imp, 0.0) << quant::type_traits(id).name;
 }
 
+// A falling ramp of negative values and a constant row (256 values each) come
+// back with a relative RMSE below `bound`.
+inline void expect_moderate_rows_accurate(quant::TypeId id, double bound) {
+    std::vector<float> ramp(256), constant(256, 0.75f);
+    for (int i = 0; i < 256; ++i) ramp[i] = -1.0f - 0.01f * float(i);
+    const std::vector<float> zeros(256, 0.0f);
+    for (const auto* x : {&ramp, &constant}) {
+        const auto y = round_trip(id, *x, 256, nullptr);
+        EXPECT_LT(std::sqrt(weighted_error(*x, y, nullptr) / weighted_error(*x, zeros, nullptr)),
+                  bound)
+            << quant::type_traits(id).name << (x == &ramp ? " ramp" : " constant");
+    }
+}
+
 // Importance weights at the edges of what a file can hold (all zero, one
 // huge, subnormal, every other column zero): the output stays finite and its
 // importance-weighted error is no larger than that of writing zeros.

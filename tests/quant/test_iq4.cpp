@@ -88,19 +88,7 @@ TEST(Iq4, ExtremeRowsStayFiniteDeterministicAndNoWorseThanZeros) {
 }
 
 TEST(Iq4, ModerateRowsAreAccurate) {
-    // A falling ramp of negative values and a constant row, 256 values each.
-    std::vector<float> ramp(256), constant(256, 0.75f);
-    for (int i = 0; i < 256; ++i) ramp[i] = -1.0f - 0.01f * float(i);
-    const std::vector<float> zeros(256, 0.0f);
-    for (TypeId id : kTypes) {
-        for (const auto* x : {&ramp, &constant}) {
-            const auto y = test::round_trip(id, *x, 256, nullptr);
-            EXPECT_LT(std::sqrt(test::weighted_error(*x, y, nullptr) /
-                                test::weighted_error(*x, zeros, nullptr)),
-                      0.05)
-                << quant::type_traits(id).name << (x == &ramp ? " ramp" : " constant");
-        }
-    }
+    for (TypeId id : kTypes) test::expect_moderate_rows_accurate(id, 0.05);
 }
 
 TEST(Iq4, GoldenInputNoWorseThanGgml) {
