@@ -1,19 +1,18 @@
 #include "cli/text_file.hpp"
 
-#include <fstream>
-#include <sstream>
+#include <cerrno>
+#include <cstring>
+#include <optional>
 
 #include "util/error.hpp"
+#include "util/file.hpp"
 
 namespace ql::cli {
 
 std::string read_text_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail("{}: cannot open the text file", path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) fail("{}: cannot read the text file", path);
-    return ss.str();
+    std::optional<std::string> text = read_file(path);
+    if (!text) fail("{}: cannot read the text file: {}", path, std::strerror(errno));
+    return std::move(*text);
 }
 
 }  // namespace ql::cli

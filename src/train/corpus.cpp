@@ -11,13 +11,14 @@
 #include <fstream>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <set>
-#include <sstream>
 #include <unordered_map>
 
 #include "train/bpe_train.hpp"
 #include "train/tokenize_corpus.hpp"
 #include "util/error.hpp"
+#include "util/file.hpp"
 #include "util/sha256.hpp"
 #include "util/threads.hpp"
 
@@ -51,15 +52,13 @@ std::vector<size_t> hash_order(const std::vector<Document>& docs, uint64_t salt)
 }
 
 std::string read_text_file(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f)
+    std::optional<std::string> text = read_file(path);
+    if (!text)
         fail(
             "corpus: cannot read the sources file {}: {} (run from the repository root or "
             "give --sources)",
             path, std::strerror(errno));
-    std::ostringstream s;
-    s << f.rdbuf();
-    return s.str();
+    return std::move(*text);
 }
 
 struct DocumentOrigin {

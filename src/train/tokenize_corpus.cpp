@@ -2,11 +2,12 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <optional>
 
 #include "gguf/gguf.hpp"
 #include "train/data.hpp"
 #include "util/error.hpp"
+#include "util/file.hpp"
 #include "util/threads.hpp"
 
 namespace ql::train {
@@ -15,12 +16,10 @@ namespace {
 
 constexpr std::string_view kSeparator = "<|endoftext|>";
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail_input("{}: cannot open (run `quantlab corpus build`)", path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+std::string read_split(const std::string& path) {
+    std::optional<std::string> text = read_file(path);
+    if (!text) fail_input("{}: cannot open (run `quantlab corpus build`)", path);
+    return std::move(*text);
 }
 
 }  // namespace
@@ -74,7 +73,7 @@ std::vector<TokenizedSplit> tokenize_corpus(const std::string& dir,
     std::vector<TokenizedSplit> out;
     for (const std::string& domain : domains)
         for (const char* split : {"train", "val"}) {
-            const std::string text = read_file(dir + "/" + domain + "/" + split + ".txt");
+            const std::string text = read_split(dir + "/" + domain + "/" + split + ".txt");
             const auto docs = split_documents(text);
             const auto ids = encode_documents(tokenizer, docs, n_threads);
             write_token_file(dir + "/tokens/" + domain + "." + split + ".tok", ids,
