@@ -8,7 +8,7 @@ DEBIAN_PACKAGES=(
   clang libclang-rt-14-dev clang-format
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libpcre2-dev
-  libopenblas-dev zlib1g-dev
+  libopenblas-dev zlib1g-dev zstd
   hunspell-de-de hunspell-en-us
 )
 

@@ -4,11 +4,13 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "util/error.hpp"
+#include "util/file.hpp"
 #include "util/sha256.hpp"
 
 namespace ql::train {
@@ -18,11 +20,9 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string read_whole(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) fail("zoo: cannot read {}: {}", path, std::strerror(errno));
-    std::ostringstream s;
-    s << f.rdbuf();
-    return s.str();
+    std::optional<std::string> text = read_file(path);
+    if (!text) fail("zoo: cannot read {}: {}", path, std::strerror(errno));
+    return std::move(*text);
 }
 
 nlohmann::json parse_json(const std::string& text, const std::string& path) {
@@ -118,7 +118,7 @@ std::vector<ZooEntry> scan_zoo(const std::string& dir) {
             e.state = ZooState::Trained;
             read_summary(summary, e);
             e.sha256 = listed_sha256((fs::path(dir) / "SHA256SUMS").string(), p.name + ".gguf");
-        } else if (fs::exists(e.model + ".ckpt", ec)) {
+        } else if (fs::exists(e.model + ".ckpt", ec) || fs::exists(e.model + ".ckpt.zst", ec)) {
             e.state = ZooState::Training;
             if (fs::exists(e.model + ".log.jsonl", ec)) read_curve_end(e.model + ".log.jsonl", e);
         }

@@ -1,8 +1,9 @@
 // The trained model zoo on disk (scripts/train_zoo.sh writes it): for each zoo
 // preset, DIR/<name>.gguf (F16), its training summary DIR/<name>.json (what
 // `quantlab train --json` printed), its curve DIR/<name>.gguf.log.jsonl, a
-// checkpoint DIR/<name>.gguf.ckpt while it trains, and DIR/SHA256SUMS with the
-// checksums of the finished models. scan_zoo reads what is there.
+// checkpoint DIR/<name>.gguf.ckpt while it trains (or DIR/<name>.gguf.ckpt.zst,
+// packed to go on in a later session), and DIR/SHA256SUMS with the checksums of
+// the finished models. scan_zoo reads what is there.
 #pragma once
 
 #include <cstdint>

@@ -148,6 +148,17 @@ TEST(CliZoo, ListsTrainedAndTrainingModelsAndVerifiesChecksums) {
     EXPECT_TRUE(j[1]["val_loss_by_domain"].contains("code"));
     EXPECT_EQ(j[2]["state"], "missing");
 
+    // A checkpoint packed by train_zoo.sh --pack (committed between sessions)
+    // and its curve: the run goes on elsewhere.
+    fs::rename(dir / "zoo/s.gguf.ckpt", dir / "zoo/m.gguf.ckpt.zst");
+    fs::rename(dir / "zoo/s.gguf.log.jsonl", dir / "zoo/m.gguf.log.jsonl");
+    const RunResult packed = run_quantlab({"zoo", "--dir", dir / "zoo", "--json"}, dir);
+    ASSERT_EQ(packed.status, 0) << packed.err;
+    const auto jp = nlohmann::json::parse(packed.out);
+    EXPECT_EQ(jp[1]["state"], "missing");
+    EXPECT_EQ(jp[2]["state"], "training");
+    EXPECT_EQ(jp[2]["steps_done"].get<int64_t>(), 50);
+
     std::ofstream(dir / "zoo/xs.gguf", std::ios::app) << "x";  // the model changed
     const RunResult bad = run_quantlab({"zoo", "--dir", dir / "zoo", "--verify"}, dir);
     EXPECT_EQ(bad.status, 1);
