@@ -48,7 +48,7 @@ for preset in ${*:-xs s m l moe}; do
     out=zoo/$preset.gguf
     [ -f "zoo/$preset.json" ] && continue
     if [ ! -f "$out.ckpt" ] && [ -f "$out.ckpt.zst" ]; then
-        zstd -q -d "$out.ckpt.zst" -o "$out.ckpt.tmp"
+        zstd -q -f -d "$out.ckpt.zst" -o "$out.ckpt.tmp"
         mv "$out.ckpt.tmp" "$out.ckpt"
     fi
     resume=""
