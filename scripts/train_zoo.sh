@@ -8,8 +8,11 @@
 # corpus it started with.
 #   scripts/train_zoo.sh [PRESET...]      (default: xs s m l moe)
 #   scripts/train_zoo.sh --pack PRESET    compress PRESET's checkpoint for a commit
-# TIME_LIMIT=2h30m stops the running preset after that long (SIGINT: it saves
-# its checkpoint first); THREADS (default 2) and QUANTLAB (the binary) as set.
+# TIME_LIMIT=150m stops the running preset after that long (SIGINT: it saves
+# its checkpoint first; a duration as timeout(1) takes it: 9000s, 150m, 2.5h);
+# THREADS (default 2) and QUANTLAB (the binary) as set; TRAIN_ARGS adds flags
+# to quantlab train (for trials, e.g. "--steps 40": such a model is not the
+# zoo's).
 #
 # A run longer than one working session goes on in the next through a
 # committed checkpoint: --pack writes zoo/<preset>.gguf.ckpt.zst (zstd, about
@@ -20,6 +23,11 @@
 set -eu
 QUANTLAB=${QUANTLAB:-build/bin/quantlab}
 THREADS=${THREADS:-2}
+TRAIN_ARGS=${TRAIN_ARGS:-}
+if [ -n "${TIME_LIMIT:-}" ] && ! timeout "$TIME_LIMIT" true 2>/dev/null; then
+    echo "train_zoo: TIME_LIMIT=$TIME_LIMIT is not a duration timeout(1) takes (e.g. 9000s, 150m, 2.5h)" >&2
+    exit 2
+fi
 
 if [ "${1:-}" = "--pack" ]; then
     ckpt=zoo/${2:?train_zoo: --pack needs a preset name}.gguf.ckpt
@@ -56,7 +64,7 @@ for preset in ${*:-xs s m l moe}; do
     echo "train_zoo: $preset ${resume:+(resumed)}" >&2
     # shellcheck disable=SC2086
     ${TIME_LIMIT:+timeout -s INT "$TIME_LIMIT"} \
-        "$QUANTLAB" train --preset "$preset" -o "$out" --threads "$THREADS" --seed 1 $resume --json \
+        "$QUANTLAB" train --preset "$preset" -o "$out" --threads "$THREADS" --seed 1 $resume $TRAIN_ARGS --json \
         > "zoo/$preset.json.tmp"
     mv "zoo/$preset.json.tmp" "zoo/$preset.json"
     sha256sum "$out" >> zoo/SHA256SUMS

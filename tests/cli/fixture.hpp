@@ -179,11 +179,11 @@ inline std::string shell_quote(const std::string& s) {
     return q;
 }
 
-// Runs `quantlab args...` with stdout and stderr captured.
-inline RunResult run_quantlab(const std::vector<std::string>& args, const ScratchDir& dir) {
-    std::string cmd = shell_quote(QL_BINARY);
-    for (const auto& a : args) cmd.append(" ").append(shell_quote(a));
+// Runs the shell command `cmd` with stdout and stderr captured (into files
+// in `dir` that are removed afterwards).
+inline RunResult run_shell(const std::string& shell_command, const ScratchDir& dir) {
     const std::string out = dir / "stdout.txt", err = dir / "stderr.txt";
+    std::string cmd = "(" + shell_command + ")";
     cmd.append(" >").append(shell_quote(out)).append(" 2>").append(shell_quote(err));
     cmd.append(" </dev/null");
     RunResult r;
@@ -194,6 +194,13 @@ inline RunResult run_quantlab(const std::vector<std::string>& args, const Scratc
     fs::remove(out);
     fs::remove(err);
     return r;
+}
+
+// Runs `quantlab args...` with stdout and stderr captured.
+inline RunResult run_quantlab(const std::vector<std::string>& args, const ScratchDir& dir) {
+    std::string cmd = shell_quote(QL_BINARY);
+    for (const auto& a : args) cmd.append(" ").append(shell_quote(a));
+    return run_shell(cmd, dir);
 }
 
 inline std::vector<float> read_f32_file(const std::string& path) {

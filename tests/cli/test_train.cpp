@@ -170,5 +170,53 @@ TEST(CliZoo, ListsTrainedAndTrainingModelsAndVerifiesChecksums) {
     expect_one_line(run_quantlab({"zoo", "--dir", dir / "zoo"}, dir), 2, dir / "zoo/xs.json");
 }
 
+// scripts/train_zoo.sh carries a run from one working session to the next:
+// the checkpoint packed with --pack, the unpacked one gone (a new machine),
+// a later run unpacks and resumes it, bit-exactly.
+TEST(TrainZooScript, PackedCheckpointResumesBitExactly) {
+    ScratchDir dir;
+    write_corpus(dir);
+    std::ofstream(dir / "corpus/manifest.json") << "{}\n";
+    auto train_zoo = [&](const std::vector<std::string>& env, const std::string& args) {
+        std::string cmd = "cd ";
+        cmd.append(shell_quote(dir / ""))
+            .append(" && env QUANTLAB=")
+            .append(shell_quote(QL_BINARY));
+        for (const auto& e : env) cmd.append(" ").append(shell_quote(e));
+        cmd.append(" sh ").append(shell_quote(QL_SOURCE_DIR "/scripts/train_zoo.sh"));
+        return run_shell(cmd.append(" ").append(args), dir);
+    };
+    expect_one_line(train_zoo({"TIME_LIMIT=2h30m"}, "demo"), 2,
+                    "TIME_LIMIT=2h30m is not a duration");
+    EXPECT_FALSE(fs::exists(dir / "zoo"));
+    expect_one_line(train_zoo({}, "--pack demo"), 1, "no zoo/demo.gguf.ckpt to pack");
+
+    fs::create_directories(dir / "zoo");
+    const RunResult part =
+        run_quantlab({"train", "--preset", "demo", "--steps", "40", "--stop-after", "20",
+                      "--threads", "2", "--corpus", dir / "corpus", "-o", dir / "zoo/demo.gguf"},
+                     dir);
+    ASSERT_EQ(part.status, 0) << part.err;
+    const RunResult pack = train_zoo({}, "--pack demo");
+    ASSERT_EQ(pack.status, 0) << pack.err;
+    fs::remove(dir / "zoo/demo.gguf.ckpt");  // the next machine has only the packed one
+
+    const RunResult rest = train_zoo({"TRAIN_ARGS=--steps 40", "TIME_LIMIT=10m"}, "demo");
+    ASSERT_EQ(rest.status, 0) << rest.err;
+    EXPECT_NE(rest.err.find("demo (resumed)"), std::string::npos) << rest.err;
+    const auto j = nlohmann::json::parse(slurp(dir / "zoo/demo.json"));
+    EXPECT_EQ(j["steps"].get<int64_t>(), 40);
+    EXPECT_TRUE(j["finished"].get<bool>());
+    EXPECT_NE(slurp(dir / "zoo/SHA256SUMS").find("zoo/demo.gguf"), std::string::npos);
+    EXPECT_EQ(slurp(dir / "zoo/corpus-manifest.json"), "{}\n");
+
+    const RunResult straight =
+        run_quantlab({"train", "--preset", "demo", "--steps", "40", "--threads", "2", "--corpus",
+                      dir / "corpus", "-o", dir / "x.gguf"},
+                     dir);
+    ASSERT_EQ(straight.status, 0) << straight.err;
+    EXPECT_EQ(slurp(dir / "x.gguf"), slurp(dir / "zoo/demo.gguf"));
+}
+
 }  // namespace
 }  // namespace ql::test
