@@ -8,8 +8,9 @@
 # corpus it started with.
 #   scripts/train_zoo.sh [PRESET...]      (default: xs s m l moe)
 #   scripts/train_zoo.sh --pack PRESET    compress PRESET's checkpoint for a commit
-# TIME_LIMIT=150m stops the running preset after that long (SIGINT: it saves
-# its checkpoint first; a duration as timeout(1) takes it: 9000s, 150m, 2.5h);
+# TIME_LIMIT=150m (whole seconds, minutes or hours: 9000s, 150m, 3h) stops
+# the script that long after it started, over all its presets: the running
+# one gets SIGINT and saves its checkpoint first, later ones do not start;
 # THREADS (default 2) and QUANTLAB (the binary) as set; TRAIN_ARGS adds flags
 # to quantlab train (for trials, e.g. "--steps 40": such a model is not the
 # zoo's).
@@ -24,9 +25,21 @@ set -eu
 QUANTLAB=${QUANTLAB:-build/bin/quantlab}
 THREADS=${THREADS:-2}
 TRAIN_ARGS=${TRAIN_ARGS:-}
-if [ -n "${TIME_LIMIT:-}" ] && ! timeout "$TIME_LIMIT" true 2>/dev/null; then
-    echo "train_zoo: TIME_LIMIT=$TIME_LIMIT is not a duration timeout(1) takes (e.g. 9000s, 150m, 2.5h)" >&2
-    exit 2
+deadline=""
+if [ -n "${TIME_LIMIT:-}" ]; then
+    amount=${TIME_LIMIT%[smh]}
+    case $TIME_LIMIT in
+        *s | *[0-9]) unit=1 ;;
+        *m) unit=60 ;;
+        *h) unit=3600 ;;
+        *) unit="" ;;
+    esac
+    case $amount in '' | *[!0-9]*) unit="" ;; esac
+    if [ -z "$unit" ]; then
+        echo "train_zoo: TIME_LIMIT=$TIME_LIMIT is not a duration: give whole seconds, minutes or hours (9000s, 150m, 3h)" >&2
+        exit 2
+    fi
+    deadline=$(($(date +%s) + amount * unit))
 fi
 
 if [ "${1:-}" = "--pack" ]; then
@@ -55,6 +68,15 @@ fi
 for preset in ${*:-xs s m l moe}; do
     out=zoo/$preset.gguf
     [ -f "zoo/$preset.json" ] && continue
+    limit=""
+    if [ -n "$deadline" ]; then
+        left=$((deadline - $(date +%s)))
+        if [ "$left" -le 0 ]; then
+            echo "train_zoo: TIME_LIMIT=$TIME_LIMIT is over: $preset not started" >&2
+            exit 1
+        fi
+        limit="timeout -s INT ${left}s"
+    fi
     if [ ! -f "$out.ckpt" ] && [ -f "$out.ckpt.zst" ]; then
         zstd -q -f -d "$out.ckpt.zst" -o "$out.ckpt.tmp"
         mv "$out.ckpt.tmp" "$out.ckpt"
@@ -63,7 +85,7 @@ for preset in ${*:-xs s m l moe}; do
     [ -f "$out.ckpt" ] && resume="--resume $out.ckpt"
     echo "train_zoo: $preset ${resume:+(resumed)}" >&2
     # shellcheck disable=SC2086
-    ${TIME_LIMIT:+timeout -s INT "$TIME_LIMIT"} \
+    $limit \
         "$QUANTLAB" train --preset "$preset" -o "$out" --threads "$THREADS" --seed 1 $resume $TRAIN_ARGS --json \
         > "zoo/$preset.json.tmp"
     mv "zoo/$preset.json.tmp" "zoo/$preset.json"

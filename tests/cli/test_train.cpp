@@ -171,9 +171,10 @@ TEST(CliZoo, ListsTrainedAndTrainingModelsAndVerifiesChecksums) {
 }
 
 // scripts/train_zoo.sh carries a run from one working session to the next:
-// the checkpoint packed with --pack, the unpacked one gone (a new machine),
-// a later run unpacks and resumes it, bit-exactly.
-TEST(TrainZooScript, PackedCheckpointResumesBitExactly) {
+// TIME_LIMIT stops it with its checkpoint saved; the checkpoint packed with
+// --pack, the unpacked one gone (a new machine), a later run unpacks and
+// resumes it, bit-exactly.
+TEST(TrainZooScript, TimeLimitAndPackedCheckpointCarryARun) {
     ScratchDir dir;
     write_corpus(dir);
     std::ofstream(dir / "corpus/manifest.json") << "{}\n";
@@ -190,8 +191,20 @@ TEST(TrainZooScript, PackedCheckpointResumesBitExactly) {
                     "TIME_LIMIT=2h30m is not a duration");
     EXPECT_FALSE(fs::exists(dir / "zoo"));
     expect_one_line(train_zoo({}, "--pack demo"), 1, "no zoo/demo.gguf.ckpt to pack");
+    expect_one_line(train_zoo({"TIME_LIMIT=1.5h"}, "demo"), 2, "TIME_LIMIT=1.5h is not a duration");
 
-    fs::create_directories(dir / "zoo");
+    // TIME_LIMIT interrupts the run, which saves its checkpoint; the preset
+    // is not done, and once the time is over no preset starts.
+    const RunResult cut = train_zoo({"TIME_LIMIT=2s", "TRAIN_ARGS=--steps 100000"}, "demo");
+    EXPECT_EQ(cut.status, 124) << cut.err;  // timeout(1): the time ran out
+    EXPECT_NE(cut.err.find("interrupted after step"), std::string::npos) << cut.err;
+    EXPECT_TRUE(fs::exists(dir / "zoo/demo.gguf.ckpt"));
+    EXPECT_FALSE(fs::exists(dir / "zoo/demo.json"));
+    expect_one_line(train_zoo({"TIME_LIMIT=0"}, "demo"), 1,
+                    "TIME_LIMIT=0 is over: demo not started");
+    fs::remove_all(dir / "zoo");
+
+    fs::create_directories(dir / "zoo");  // a run of 40 steps stopped after 20
     const RunResult part =
         run_quantlab({"train", "--preset", "demo", "--steps", "40", "--stop-after", "20",
                       "--threads", "2", "--corpus", dir / "corpus", "-o", dir / "zoo/demo.gguf"},
