@@ -3,7 +3,9 @@
 // writes the logits of every position, n_tokens x n_vocab little-endian f32
 // (the layout of llama.cpp's logits-dump oracle).
 #include <bit>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -31,7 +33,7 @@ struct LogitsArgs {
 // Whitespace-separated token ids.
 std::vector<int32_t> read_token_file(const std::string& path) {
     std::ifstream in(path);
-    if (!in) fail("{}: cannot open the token file", path);
+    if (!in) fail("{}: cannot open the token file: {}", path, std::strerror(errno));
     std::vector<int32_t> ids;
     std::string word;
     while (in >> word) {

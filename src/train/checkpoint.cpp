@@ -1,5 +1,6 @@
 #include "train/checkpoint.hpp"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -102,7 +103,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& c) {
 
 Checkpoint load_checkpoint(const std::string& path) {
     std::ifstream f(path, std::ios::binary);
-    if (!f) fail_input("{}: cannot open the checkpoint", path);
+    if (!f) fail_input("{}: cannot open the checkpoint: {}", path, std::strerror(errno));
     const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     if (bytes.size() < sizeof kMagic + 8 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
         fail_input("{}: not a quantlab checkpoint", path);

@@ -1,5 +1,6 @@
 #include "train/data.hpp"
 
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 
@@ -43,7 +44,7 @@ void write_token_file(const std::string& path, const std::vector<uint16_t>& ids,
 
 std::vector<uint16_t> read_token_file(const std::string& path, int64_t& n_vocab) {
     std::ifstream in(path, std::ios::binary | std::ios::ate);
-    if (!in) fail_input("{}: cannot open the token file", path);
+    if (!in) fail_input("{}: cannot open the token file: {}", path, std::strerror(errno));
     const auto size = static_cast<uint64_t>(in.tellg());
     in.seekg(0);
     char magic[8];

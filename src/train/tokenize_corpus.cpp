@@ -1,5 +1,7 @@
 #include "train/tokenize_corpus.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -18,7 +20,8 @@ constexpr std::string_view kSeparator = "<|endoftext|>";
 
 std::string read_split(const std::string& path) {
     std::optional<std::string> text = read_file(path);
-    if (!text) fail_input("{}: cannot open (run `quantlab corpus build`)", path);
+    if (!text)
+        fail_input("{}: cannot open: {} (run `quantlab corpus build`)", path, std::strerror(errno));
     return std::move(*text);
 }
 

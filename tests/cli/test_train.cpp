@@ -79,6 +79,10 @@ TEST(CliTrain, BadInputGivesOneLine) {
             {"train", "--preset", "demo", "--corpus", dir / "missing", "-o", dir / "x.gguf"}, dir),
         2, dir / "missing");
     write_corpus(dir);
+    expect_one_line(run_quantlab({"train", "--preset", "demo", "--corpus", dir / "corpus",
+                                  "--resume", dir / "none.ckpt", "-o", dir / "x.gguf"},
+                                 dir),
+                    2, dir / "none.ckpt: cannot open the checkpoint: No such file or directory");
     std::ofstream(dir / "bad.ckpt") << "QLCKPT01 but then nothing that adds up";
     expect_one_line(run_quantlab({"train", "--preset", "demo", "--corpus", dir / "corpus",
                                   "--resume", dir / "bad.ckpt", "-o", dir / "x.gguf"},
