@@ -122,8 +122,8 @@ inline void expect_robust(quant::TypeId id, bool can_write_zero = true) {
 
 // n_rows rows quantized with importance in one call equal the rows quantized
 // one at a time, and the importance-aware result has no larger weighted error
-// than the plain one.
-inline void expect_multi_row_importance(quant::TypeId id) {
+// than the plain one (a smaller one if `importance_must_help`).
+inline void expect_multi_row_importance(quant::TypeId id, bool importance_must_help = false) {
     const int n = 1024, rows = 4;
     std::mt19937 rng(11);
     std::student_t_distribution<float> heavy(4.0f);
@@ -145,6 +145,9 @@ inline void expect_multi_row_importance(quant::TypeId id) {
         err_plain += weighted_error(one, y_plain, w.data());
     }
     EXPECT_LE(err_imp, err_plain) << quant::type_traits(id).name;
+    if (importance_must_help) {
+        EXPECT_LT(err_imp, err_plain) << quant::type_traits(id).name;
+    }
     EXPECT_GT(err_imp, 0.0) << quant::type_traits(id).name;
 }
 

@@ -17,23 +17,6 @@ namespace {
 
 const TypeId kTypes[] = {TypeId::IQ4_NL, TypeId::IQ4_XS};
 
-std::vector<uint8_t> quantize_rows(TypeId id, const std::vector<float>& x, int64_t rows,
-                                   const float* importance = nullptr) {
-    const auto& t = quant::type_traits(id);
-    const int64_t cols = static_cast<int64_t>(x.size()) / rows;
-    std::vector<uint8_t> q(static_cast<size_t>(*quant::row_bytes(t, cols) * rows));
-    EXPECT_EQ(quant::quantize(id, x.data(), q.data(), rows, cols, importance), q.size());
-    return q;
-}
-
-std::vector<float> round_trip(TypeId id, const std::vector<float>& x, int64_t rows = 1,
-                              const float* importance = nullptr) {
-    auto q = quantize_rows(id, x, rows, importance);
-    std::vector<float> y(x.size());
-    quant::dequantize(id, q.data(), y.data(), static_cast<int64_t>(y.size()));
-    return y;
-}
-
 }  // namespace
 
 TEST(Iq4, GoldenDequantIq4Nl) {
@@ -104,7 +87,7 @@ TEST(Iq4, RepresentableRowComesBackExactly) {
         const int code = (i * 7 + 3) % 16;
         nl[i] = d * quant::kIq4Levels[i % 32 == 5 ? 0 : code];  // each block holds level -127
     }
-    EXPECT_EQ(round_trip(TypeId::IQ4_NL, nl), nl);
+    EXPECT_EQ(test::round_trip(TypeId::IQ4_NL, nl, static_cast<int64_t>(nl.size()), nullptr), nl);
     // IQ4_XS: super scale 2^-6, sub-scales -32 (widest), 5, -3, 17, ... times levels.
     std::vector<float> xs(256);
     const int subs[8] = {-32, 5, -3, 17, 31, -8, 1, 12};
@@ -113,37 +96,11 @@ TEST(Iq4, RepresentableRowComesBackExactly) {
         const int code = i % 32 == 0 ? 0 : (i * 5 + 1) % 16;
         xs[i] = dl * quant::kIq4Levels[code];
     }
-    EXPECT_EQ(round_trip(TypeId::IQ4_XS, xs), xs);
+    EXPECT_EQ(test::round_trip(TypeId::IQ4_XS, xs, static_cast<int64_t>(xs.size()), nullptr), xs);
 }
 
 TEST(Iq4, MultiRowWithImportance) {
     // Rows are independent: one call over 4 rows equals 4 calls of one row,
     // and quantizing with the importance lowers the importance-weighted error.
-    std::mt19937 rng(11);
-    std::student_t_distribution<float> t(3.0f);
-    std::uniform_real_distribution<float> u(0.0f, 1.0f);
-    const int64_t rows = 4, cols = 512;
-    std::vector<float> x(rows * cols), imp(cols);
-    for (auto& v : x) v = 0.05f * t(rng);
-    for (auto& v : imp) v = u(rng) * u(rng) * 10.0f;
-    for (TypeId id : kTypes) {
-        const auto name = quant::type_traits(id).name;
-        auto all = quantize_rows(id, x, rows, imp.data());
-        const size_t row_size = all.size() / rows;
-        for (int64_t r = 0; r < rows; ++r) {
-            std::vector<float> one(x.begin() + r * cols, x.begin() + (r + 1) * cols);
-            auto q = quantize_rows(id, one, 1, imp.data());
-            EXPECT_TRUE(std::equal(q.begin(), q.end(), all.begin() + r * row_size)) << name;
-        }
-        auto weighted = [&](const std::vector<float>& y) {
-            double e = 0;
-            for (size_t i = 0; i < x.size(); ++i) {
-                const double d = double(y[i]) - x[i];
-                e += imp[i % cols] * d * d;
-            }
-            return e;
-        };
-        EXPECT_LT(weighted(round_trip(id, x, rows, imp.data())), weighted(round_trip(id, x, rows)))
-            << name;
-    }
+    for (TypeId id : kTypes) test::expect_multi_row_importance(id, /*importance_must_help=*/true);
 }

@@ -5,30 +5,16 @@
 #include <cmath>
 
 #include "train/model.hpp"
+#include "train/tiny_preset.hpp"
 
 namespace {
 
 using namespace ql::train;
 
 Preset tiny(bool moe) {
-    Preset p;
-    p.name = moe ? "tiny-moe" : "tiny";
-    p.arch = moe ? "qwen3moe" : "llama";
-    p.n_vocab = 37;
-    p.n_embd = 16;
-    p.n_layer = 2;
-    p.n_head = 4;
-    p.n_head_kv = 2;
-    p.head_dim = 8;
-    p.n_ff = 24;
-    if (moe) {
-        p.n_expert = 4;
-        p.n_expert_used = 2;
-        p.n_ff_exp = 12;
-    }
-    p.seq_len = 7;
-    p.batch = 3;
-    return p;
+    return ql::test::tiny_preset(
+        moe ? "tiny-moe" : "tiny", moe,
+        {.n_vocab = 37, .n_embd = 16, .n_ff = 24, .n_ff_exp = 12, .seq_len = 7, .batch = 3});
 }
 
 Batch random_batch(const Preset& p, uint64_t seed) {

@@ -13,6 +13,7 @@
 #include "train/checkpoint.hpp"
 #include "train/data.hpp"
 #include "train/model.hpp"
+#include "train/tiny_preset.hpp"
 #include "train/trainer.hpp"
 #include "util/error.hpp"
 
@@ -22,23 +23,9 @@ namespace fs = std::filesystem;
 using namespace ql::train;
 
 Preset tiny(bool moe) {
-    Preset p;
-    p.name = moe ? "test-moe" : "test-dense";
-    p.arch = moe ? "qwen3moe" : "llama";
-    p.n_vocab = 300;
-    p.n_embd = 32;
-    p.n_layer = 2;
-    p.n_head = 4;
-    p.n_head_kv = 2;
-    p.head_dim = 8;
-    p.n_ff = 64;
-    if (moe) {
-        p.n_expert = 4;
-        p.n_expert_used = 2;
-        p.n_ff_exp = 32;
-    }
-    p.seq_len = 16;
-    p.batch = 4;
+    Preset p = ql::test::tiny_preset(
+        moe ? "test-moe" : "test-dense", moe,
+        {.n_vocab = 300, .n_embd = 32, .n_ff = 64, .n_ff_exp = 32, .seq_len = 16, .batch = 4});
     p.steps = 40;
     p.warmup = 5;
     p.lr = 1e-2f;
