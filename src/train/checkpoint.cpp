@@ -4,9 +4,10 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <iterator>
+#include <optional>
 
 #include "util/error.hpp"
+#include "util/file.hpp"
 
 namespace ql::train {
 
@@ -102,9 +103,9 @@ void save_checkpoint(const std::string& path, const Checkpoint& c) {
 }
 
 Checkpoint load_checkpoint(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) fail_input("{}: cannot open the checkpoint: {}", path, std::strerror(errno));
-    const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    const std::optional<std::string> file = read_file(path);
+    if (!file) fail_input("{}: cannot open the checkpoint: {}", path, std::strerror(errno));
+    const std::string& bytes = *file;
     if (bytes.size() < sizeof kMagic + 8 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
         fail_input("{}: not a quantlab checkpoint", path);
     const std::string body = bytes.substr(0, bytes.size() - 8);
