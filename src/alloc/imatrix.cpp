@@ -1,5 +1,6 @@
 #include "alloc/imatrix.hpp"
 
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -9,6 +10,7 @@
 #include "gguf/gguf.hpp"
 #include "util/checked.hpp"
 #include "util/error.hpp"
+#include "util/file.hpp"
 
 namespace ql::alloc {
 
@@ -218,18 +220,6 @@ bool has_gguf_magic(const std::string& path) {
     return in.gcount() == 4 && std::memcmp(magic, "GGUF", 4) == 0;
 }
 
-std::vector<uint8_t> read_whole_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    if (!in) fail("{}: cannot open: {}", path, std::strerror(errno));
-    const std::streamoff size = in.tellg();
-    if (size < 0) fail("{}: cannot read its size", path);
-    std::vector<uint8_t> bytes(static_cast<size_t>(size));
-    in.seekg(0);
-    in.read(reinterpret_cast<char*>(bytes.data()), size);
-    if (in.gcount() != size) fail("{}: read error", path);
-    return bytes;
-}
-
 }  // namespace
 
 const std::vector<float>* Imatrix::find(std::string_view name) const {
@@ -253,8 +243,10 @@ Imatrix parse_legacy_imatrix(const uint8_t* data, size_t size, const std::string
 
 Imatrix load_imatrix(const std::string& path) {
     if (has_gguf_magic(path)) return load_gguf_imatrix(path);
-    const std::vector<uint8_t> bytes = read_whole_file(path);
-    return parse_legacy_imatrix(bytes.data(), bytes.size(), path);
+    const std::optional<std::string> bytes = read_file(path);
+    if (!bytes) fail("{}: cannot read: {}", path, std::strerror(errno));
+    return parse_legacy_imatrix(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size(),
+                                path);
 }
 
 }  // namespace ql::alloc

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fstream>
 #include <optional>
+#include <string_view>
 
 #include "util/error.hpp"
 #include "util/file.hpp"
@@ -16,7 +17,7 @@ namespace {
 constexpr char kMagic[8] = {'Q', 'L', 'C', 'K', 'P', 'T', '0', '1'};
 constexpr uint32_t kVersion = 1;
 
-uint64_t fnv1a(const std::string& bytes) {
+uint64_t fnv1a(std::string_view bytes) {
     uint64_t h = 0xcbf29ce484222325ULL;
     for (unsigned char c : bytes) h = (h ^ c) * 0x100000001b3ULL;
     return h;
@@ -39,7 +40,7 @@ struct Writer {
 };
 
 struct Reader {
-    const std::string& in;
+    std::string_view in;
     const std::string& path;
     size_t pos = 0;
     void need(size_t n) const {
@@ -57,7 +58,7 @@ struct Reader {
         const auto n = get<uint32_t>();
         if (n > 4096) fail_input("{}: corrupted checkpoint (name of {} bytes)", path, n);
         need(n);
-        std::string s = in.substr(pos, n);
+        std::string s(in.substr(pos, n));
         pos += n;
         return s;
     }
@@ -108,7 +109,7 @@ Checkpoint load_checkpoint(const std::string& path) {
     const std::string& bytes = *file;
     if (bytes.size() < sizeof kMagic + 8 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
         fail_input("{}: not a quantlab checkpoint", path);
-    const std::string body = bytes.substr(0, bytes.size() - 8);
+    const std::string_view body(bytes.data(), bytes.size() - 8);  // the checksum follows it
     uint64_t stored;
     std::memcpy(&stored, bytes.data() + body.size(), 8);
     if (stored != fnv1a(body)) fail_input("{}: corrupted checkpoint (checksum mismatch)", path);

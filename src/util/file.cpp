@@ -12,6 +12,7 @@ std::optional<std::string> read_file(const std::string& path) {
     std::string bytes;
     char chunk[1 << 16];
     size_t n;
+    errno = 0;  // so that a read error without an errno of its own is not reported as a stale one
     while ((n = std::fread(chunk, 1, sizeof chunk, f.get())) > 0) bytes.append(chunk, n);
     if (std::ferror(f.get())) {
         if (errno == 0) errno = EIO;
