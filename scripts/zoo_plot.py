@@ -128,8 +128,8 @@ def main():
             x, y = right.px(m["params"]), right.py(m["val_loss"])
             right.out.append(f'<circle cx="{x}" cy="{y}" r="5" fill="none" stroke="{COLORS[0]}" '
                              'stroke-width="2"/>')
-            right.out.append(f'<text x="{x + 8}" y="{y - 8}" font-size="11">{m["name"]} '
-                             '(total size, mean)</text>')
+            right.out.append(f'<text x="{x - 8}" y="{y - 12}" font-size="11" text-anchor="end">'
+                             f'{m["name"]} (total size, mean)</text>')
         parts += right.out
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" '
            f'font-family="sans-serif" font-size="13"><rect width="{W}" height="{H}" fill="white"/>'
